@@ -1,0 +1,1 @@
+"""The Excel add-in: KC_* user-defined functions served by xlwings (module ``addin.functions``)."""

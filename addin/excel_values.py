@@ -1,0 +1,145 @@
+"""What Excel hands a function, turned into what the core expects: the one place that decides.
+
+How values arrive (xlwings, classic UDFs): numbers as float, an empty cell as None, one cell as a
+scalar, a row or a column as a 1-D list, a block as a list of lists (tuples from COM); dates as
+datetime when the cell is formatted as a date; an error cell as None. Decisions:
+
+* Empty (None or "") for an optional argument means "use the default"; for a required one it is an
+  error naming the argument.
+* A 1x1 range is its single value wherever a scalar is expected.
+* Numbers stored as text are accepted: "10.5%" -> 0.105, "1,234.5" -> 1234.5, "(12)" -> -12.
+* TRUE/FALSE are never numbers (a boolean in a rate cell is a slip, not 1 or 0).
+* A range of numbers is read row by row; every cell must hold a number: an empty cell inside it is
+  an error naming its position, so a short path never passes silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from kcfuncs.errors import KCInputError
+from kcfuncs.validation import finite_number, format_value
+
+_NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def is_empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def cells(value) -> list:
+    """Every cell of a scalar, row, column or block, row by row."""
+    if isinstance(value, np.ndarray):
+        return value.ravel().tolist()
+    if isinstance(value, (list, tuple)):
+        out = []
+        for item in value:
+            out.extend(cells(item) if isinstance(item, (list, tuple, np.ndarray)) else [item])
+        return out
+    return [value]
+
+
+def rows(value) -> list[list]:
+    """A block as a list of rows; a scalar is one 1x1 row, a 1-D list one row."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        return [[value]]
+    if value and all(isinstance(r, (list, tuple)) for r in value):
+        return [list(r) for r in value]
+    return [list(value)]
+
+
+def single(name: str, value):
+    """The one value of a scalar or a 1x1 range."""
+    items = cells(value)
+    if len(items) != 1:
+        raise KCInputError(f"{name} must be a single cell, not a range of {len(items)} cells")
+    return items[0]
+
+
+def parse_number_text(name: str, text: str) -> float:
+    raw = text.strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
+    negative = raw.startswith("(") and raw.endswith(")")
+    if negative:
+        raw = raw[1:-1]
+    percent = raw.endswith("%")
+    if percent:
+        raw = raw[:-1]
+    if not _NUMBER_TEXT.match(raw):
+        raise KCInputError(f"{name} ({format_value(text)}) must be a number")
+    number = float(raw) / (100.0 if percent else 1.0)
+    return -number if negative else number
+
+
+def number(name: str, value, default=None) -> float:
+    """A finite number; ``default`` (when not None) stands in for an empty cell."""
+    value = single(name, value)
+    if is_empty(value):
+        if default is not None:
+            return default
+        raise KCInputError(f"{name} is empty (or an error); a number is required")
+    if isinstance(value, str):
+        value = parse_number_text(name, value)
+    return finite_number(name, value)
+
+
+def optional_number(name: str, value):
+    """A number, or None for an empty cell (the core then applies its own default)."""
+    return None if is_empty(single(name, value)) else number(name, value)
+
+
+def numbers(name: str, value) -> list[float]:
+    """Every cell of a range as a number, row by row."""
+    items = cells(value)
+    if not items or all(is_empty(v) for v in items):
+        raise KCInputError(f"{name} is empty; at least one number is required")
+    return [number(f"{name}[{i}]", v) for i, v in enumerate(items, start=1)]
+
+
+def text(name: str, value, default: str) -> str:
+    value = single(name, value)
+    if is_empty(value):
+        return default
+    if not isinstance(value, str):
+        raise KCInputError(f"{name} ({format_value(value)}) must be text such as {default!r}")
+    return value
+
+
+def raw_values(name: str, value) -> list | None:
+    """Every cell of an optional range as given (dates, serials, text); None when all empty."""
+    items = cells(value)
+    if all(is_empty(v) for v in items):
+        return None
+    for i, item in enumerate(items, start=1):
+        if is_empty(item):
+            raise KCInputError(f"{name}[{i}] is empty")
+    return items
+
+
+def scale(name: str, value):
+    """A scale name, or a two-column block of (minimum upside, label) rows for a custom scale."""
+    block = rows(value)
+    if len(block) == 1 and len(block[0]) == 1:
+        return text(name, block[0][0], "buy_hold_sell")
+    pairs = []
+    for k, row in enumerate(block, start=1):
+        if all(is_empty(v) for v in row):
+            continue
+        if len(row) != 2:
+            raise KCInputError(f"{name} must have two columns (minimum upside, label); row {k} has {len(row)}")
+        pairs.append((number(f"{name} row {k} minimum", row[0]), row[1]))
+    return pairs
+
+
+def as_rows(grid) -> list[list[float]]:
+    """A 2-D array as a list of rows of floats, the form a spilled range is returned in."""
+    return np.asarray(grid, dtype=float).tolist()
+
+
+def as_row(values: Sequence[float]) -> list[list[float]]:
+    """A 1-D path as one spilled row (years across, as a model lays them out)."""
+    return [np.asarray(values, dtype=float).tolist()]

@@ -1,0 +1,45 @@
+"""Dates as Excel serial day numbers.
+
+Excel stores a date as the number of days since 1899-12-30 (the 1900 date system, leap-year bug
+included, which only matters before 1900-03-01). XNPV truncates serials to whole days, so do we.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+
+import numpy as np
+
+from kcfuncs.errors import KCInputError
+from kcfuncs.validation import format_value
+
+EXCEL_EPOCH = _dt.date(1899, 12, 30)
+
+
+def excel_serial(name: str, value) -> int:
+    """A date, datetime, numpy datetime64, ISO text ('2026-12-31') or serial number -> whole serial day."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        raise KCInputError(f"{name} ({format_value(value)}) must be a date")
+    if isinstance(value, np.datetime64):
+        value = value.astype("datetime64[D]").item()
+    if isinstance(value, str):
+        try:
+            value = _dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            raise KCInputError(f"{name} ({format_value(value)}) must be a date such as 2026-12-31") from None
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, _dt.date):
+        return (value - EXCEL_EPOCH).days
+    try:
+        serial = float(value)
+    except (TypeError, ValueError):
+        raise KCInputError(f"{name} ({format_value(value)}) must be a date") from None
+    if not math.isfinite(serial) or serial < 1:
+        raise KCInputError(f"{name} ({format_value(value)}) is not a valid date serial number")
+    return int(serial)
+
+
+def date_from_serial(serial: int) -> _dt.date:
+    return EXCEL_EPOCH + _dt.timedelta(days=int(serial))

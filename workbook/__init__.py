@@ -1,0 +1,1 @@
+"""Builds, refreshes and checks model workbooks; hosts the ``kc`` command."""

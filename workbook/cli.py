@@ -1,0 +1,118 @@
+"""The ``kc`` command.
+
+Verbs: ``value`` (the valuation of the embedded default or a data file), ``eval`` (one KC_* formula),
+and the workbook verbs as they land. Errors print one line on stderr and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from kcfuncs.errors import KCInputError
+from workbook.errors import BookError
+
+SCENARIO_ORDER = {"bear": 0, "base": 1, "bull": 2}
+
+
+def _percent(x: float) -> str:
+    return f"{x:+.1%}"
+
+
+def cmd_value(args) -> int:
+    from workbook.company import load_company
+    from workbook.model import valuation_summary
+
+    data = load_company(args.data)
+    summary = valuation_summary(data)
+    v = data["valuation"]
+    cases = sorted(summary["scenarios"], key=lambda c: SCENARIO_ORDER.get(c.name, 9))
+    if args.json:
+        payload = {
+            "company": summary["company"],
+            "valuation_date": v.get("valuation_date"),
+            "scenarios": [{"name": c.name, "wacc": c.wacc, "terminal_growth": c.terminal_growth, "fcf": c.fcf,
+                           **c.result.as_dict(), "per_share_hkd": c.result.per_share,
+                           "per_ads_usd": c.per_ads_usd, "printed_value_hkd": c.printed_value} for c in cases],
+            "live_scenario": summary["live"].name,
+            "target_hkd": summary["target"], "price_hkd": summary["price"], "upside": summary["upside"],
+            "rating": summary["rating"], "rating_zh": summary["rating_zh"],
+            "weighted_value_hkd": summary["weighted"],
+            "multiple_target": summary["multiple"],
+        }
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    print(f"{summary['company']} ({data['company'].get('ticker_hk', '')} / {data['company'].get('ticker_us', '')})"
+          f"  valuation date {v.get('valuation_date', '')}")
+    print(f"DCF ({v.get('convention', 'end')} of period), CNY millions; HK$ at {v['fx']} HKD/CNY, "
+          f"US$ per ADS at {v['cny_per_usd']} CNY/USD x {v.get('ads_ratio', 1):g} shares")
+    header = f"{'case':<6}{'WACC':>7}{'g':>6}{'EV':>10}{'TV share':>9}{'HK$/sh':>9}{'US$/ADS':>9}{'printed':>9}"
+    print(header)
+    print("-" * len(header))
+    for c in cases:
+        printed = f"{c.printed_value:.2f}" if c.printed_value is not None else ""
+        print(f"{c.name:<6}{c.wacc:>7.1%}{c.terminal_growth:>6.1%}{c.result.ev:>10,.0f}{c.result.tv_share:>9.1%}"
+              f"{c.result.per_share:>9.2f}{c.per_ads_usd:>9.2f}{printed:>9}")
+    if summary["weighted"] is not None:
+        print(f"probability-weighted value: HK${summary['weighted']:.2f}")
+    print(f"target (live case '{summary['live'].name}'): HK${summary['target']:.2f}  price HK${summary['price']:.2f}  "
+          f"upside {_percent(summary['upside'])}  rating {summary['rating']} / {summary['rating_zh']}"
+          + (f"  (report: HK${v['printed_target']:.2f})" if v.get("printed_target") else ""))
+    m = summary["multiple"]
+    if m:
+        print(f"multiple cross-check: P/S {m['multiple']}x FY{m['metric_year']} revenue {m['metric']:,.0f} / "
+              f"{m['count']:g}m ADS / {m['cny_per_usd']} CNY/USD = US${m['target']:.2f} per ADS vs US${m['price']:.2f}: "
+              f"upside {_percent(m['upside'])}, {m['rating']} / {m['rating_zh']}"
+              + (f"  (report: US${m['printed_target']:.2f})" if m.get("printed_target") else ""))
+    return 0
+
+
+def format_result(result) -> str:
+    if isinstance(result, list):
+        return "\n".join("\t".join(_cell(v) for v in row) for row in result)
+    return _cell(result)
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def cmd_eval(args) -> int:
+    from addin.cell_messages import is_message
+    from workbook.engine import evaluate_formula
+
+    result = evaluate_formula(args.formula)
+    print(format_result(result))
+    return 1 if is_message(result) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kc", description="KC valuation functions, workbook and checks.")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    value = verbs.add_parser("value", help="value the company of a data file (default: the embedded KC data)")
+    value.add_argument("--data", help="company data file (TOML); default: the embedded Kingsoft Cloud data")
+    value.add_argument("--json", action="store_true", help="print JSON for machines")
+    value.set_defaults(run=cmd_value)
+
+    evaluate = verbs.add_parser("eval", help="evaluate one formula that calls KC_* functions with literal arguments")
+    evaluate.add_argument("formula", help='e.g. "=KC_DCF({207.41,497.79,881.15},0.105,0.03)"')
+    evaluate.set_defaults(run=cmd_eval)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (BookError, KCInputError) as error:
+        print(f"kc {args.verb}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

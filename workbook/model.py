@@ -1,0 +1,77 @@
+"""The company's valuation computed from its data file: scenarios by DCF, the live target, its rating,
+and the multiple-based cross-check. Used by ``kc value`` and by the workbook builder for the values it
+caches, so the command and the workbook agree to the last digit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import kcfuncs
+
+
+@dataclass(frozen=True)
+class ScenarioValue:
+    name: str
+    wacc: float
+    terminal_growth: float
+    revenue: list[float]
+    fcf: list[float]
+    result: kcfuncs.DCFResult
+    per_ads_usd: float
+    printed_value: float | None
+
+
+def bridge_inputs(data: dict) -> dict:
+    v = data["valuation"]
+    return {"net_debt": v["net_debt"], "shares": v["shares"], "fx": v["fx"]}
+
+
+def usd_per_cny(data: dict) -> float:
+    return 1.0 / data["valuation"]["cny_per_usd"]
+
+
+def value_scenario(data: dict, case: dict) -> ScenarioValue:
+    v = data["valuation"]
+    revenue = kcfuncs.revenue_path(case["base_revenue_m"], case["growth"])
+    fcf = kcfuncs.fcf_path(revenue, case["fcf_margin"])
+    result = kcfuncs.dcf_valuation(fcf, case["wacc"], case["terminal_growth"], convention=v.get("convention", "end"),
+                                   ads_ratio=v.get("ads_ratio", 1.0), **bridge_inputs(data))
+    per_ads_usd = result.per_share / v["fx"] * usd_per_cny(data) * v.get("ads_ratio", 1.0)
+    return ScenarioValue(case["name"], case["wacc"], case["terminal_growth"], revenue.tolist(), fcf.tolist(), result,
+                         per_ads_usd, case.get("printed_value_hkd"))
+
+
+def multiple_target(data: dict) -> dict:
+    m = data["valuation"]["multiple"]
+    metric = next(line for s in ("income_statement",) for line in data[s] if line["key"] == m["metric_key"])
+    year_index = data["statements"]["years"].index(m["metric_year"])
+    revenue = float(metric["values"][year_index])
+    target = kcfuncs.multiple_target(m["multiple"], revenue, m["count"], 1.0 / m["cny_per_usd"])
+    return {"multiple": m["multiple"], "metric": revenue, "metric_year": m["metric_year"], "count": m["count"],
+            "cny_per_usd": m["cny_per_usd"], "target": target, "price": m["price"],
+            "upside": kcfuncs.upside(target, m["price"]),
+            "rating": kcfuncs.rating(target, m["price"], m["rating_scale"]),
+            "rating_zh": kcfuncs.rating(target, m["price"], m["rating_scale"], "zh"),
+            "printed_target": m.get("printed_target")}
+
+
+def valuation_summary(data: dict) -> dict:
+    v = data["valuation"]
+    cases = [value_scenario(data, case) for case in data["scenarios"]]
+    live = next(c for c in cases if c.name == v["live_scenario"])
+    target = live.result.per_share
+    weights = [case.get("probability") for case in data["scenarios"]]
+    weighted = (kcfuncs.weighted_value([c.result.per_share for c in cases], weights)
+                if all(w is not None for w in weights) else None)
+    return {
+        "company": data["company"]["name_en"],
+        "scenarios": cases,
+        "live": live,
+        "target": target,
+        "price": v["price"],
+        "upside": kcfuncs.upside(target, v["price"]),
+        "rating": kcfuncs.rating(target, v["price"], v["rating_scale"]),
+        "rating_zh": kcfuncs.rating(target, v["price"], v["rating_scale"], "zh"),
+        "weighted": weighted,
+        "multiple": multiple_target(data) if "multiple" in v else None,
+    }
