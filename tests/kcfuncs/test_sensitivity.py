@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from kcfuncs import KCInputError, dcf_valuation, sensitivity_grid
+
+SEED_FLOWS = [207.41, 497.79, 881.15, 1351.17, 1893.64]
+
+
+def close(a, b, scale):
+    return abs(a - b) <= 1e-12 * max(abs(b), scale)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-500, 5000), min_size=1, max_size=10),
+       st.lists(st.floats(0.06, 0.2), min_size=1, max_size=6),
+       st.lists(st.floats(-0.02, 0.05), min_size=1, max_size=6),
+       st.sampled_from(["end", "mid"]), st.sampled_from(["per_share", "ev", "equity", "pv_terminal", "tv_share"]),
+       st.floats(-500, 500))
+def test_every_cell_equals_the_scalar_valuation(flows, waccs, growths, convention, output, net_debt):
+    assume(min(waccs) - max(growths) > 0.005)
+    grid = sensitivity_grid(flows, waccs, growths, net_debt, 4099.28, 1.1, convention, output=output)
+    assert grid.shape == (len(waccs), len(growths))
+    for i, w in enumerate(waccs):
+        for j, g in enumerate(growths):
+            r = dcf_valuation(flows, w, g, net_debt, 4099.28, 1.1, convention)
+            scalar = r.output(output)
+            # Relative 1e-12, measured against the size of the parts that were added up.
+            scale = 1.0 if output == "tv_share" else max(abs(r.pv_explicit), abs(r.pv_terminal), 1.0) * (
+                1.1 / 4099.28 if output == "per_share" else 1.0)
+            assert close(grid[i, j], scalar, scale), (i, j, grid[i, j], scalar)
+
+
+def test_exit_multiple_grid():
+    grid = sensitivity_grid(SEED_FLOWS, [0.09, 0.11], [8, 10, 12], method="exit", final_metric=3000, output="ev")
+    for i, w in enumerate([0.09, 0.11]):
+        for j, m in enumerate([8, 10, 12]):
+            scalar = dcf_valuation(SEED_FLOWS, w, None, method="exit", exit_multiple=m, final_metric=3000).ev
+            assert grid[i, j] == pytest.approx(scalar, rel=1e-12)
+
+
+def test_dated_grid_matches_scalar():
+    dates = ["2026-06-30", "2027-06-30", "2028-06-30", "2029-06-30", "2030-06-30"]
+    grid = sensitivity_grid(SEED_FLOWS, [0.1, 0.12], [0.02], convention="dated", dates=dates,
+                            valuation_date="2025-09-16")
+    scalar = dcf_valuation(SEED_FLOWS, 0.12, 0.02, convention="dated", dates=dates, valuation_date="2025-09-16")
+    assert grid[1, 0] == pytest.approx(scalar.per_share, rel=1e-12)
+
+
+def test_seed_grid_is_monotone():
+    grid = sensitivity_grid(SEED_FLOWS, np.linspace(0.08, 0.13, 11), np.linspace(0.0, 0.04, 9), 161.8, 4099.28, 1.1)
+    assert np.all(np.diff(grid, axis=0) < 0)   # down the rows WACC rises
+    assert np.all(np.diff(grid, axis=1) > 0)   # across the columns g rises
+
+
+def test_grid_errors_name_the_offending_cell():
+    with pytest.raises(KCInputError, match=r"wacc_values\[2\] \(3.0%\) must exceed growth_values\[3\] \(3.0%\)"):
+        sensitivity_grid(SEED_FLOWS, [0.1, 0.03], [0.01, 0.02, 0.03])
+    with pytest.raises(KCInputError, match=r"wacc_values\[1\] \(-100.0%\) must be above -100%"):
+        sensitivity_grid(SEED_FLOWS, [-1.0], [0.01])
+    with pytest.raises(KCInputError, match="growth_values has 0 value"):
+        sensitivity_grid(SEED_FLOWS, [0.1], [])
+    with pytest.raises(KCInputError, match=r"growth_values\[2\] \(NaN\)"):
+        sensitivity_grid(SEED_FLOWS, [0.1], [0.01, float("nan")])
