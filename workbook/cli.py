@@ -90,6 +90,14 @@ def cmd_eval(args) -> int:
     return 1 if is_message(result) else 0
 
 
+def cmd_vba(args) -> int:
+    from addin import vba
+
+    for path in vba.write():
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kc", description="KC valuation functions, workbook and checks.")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -102,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = verbs.add_parser("eval", help="evaluate one formula that calls KC_* functions with literal arguments")
     evaluate.add_argument("formula", help='e.g. "=KC_DCF({207.41,497.79,881.15},0.105,0.03)"')
     evaluate.set_defaults(run=cmd_eval)
+
+    export = verbs.add_parser("vba", help="regenerate addin/xlwings_udfs.bas and macro_options.json with xlwings")
+    export.set_defaults(run=cmd_vba)
     return parser
 
 

@@ -1,0 +1,76 @@
+"""The kc command: value on the embedded default, eval through the Excel function objects."""
+
+import json
+
+import pytest
+
+from addin.functions import EXCEL_FUNCTIONS
+from workbook import cli, engine
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_value_table(capsys):
+    code, out, _ = run(capsys, "value")
+    assert code == 0
+    assert "Underweight / 减持" in out and "Buy / 买入" in out
+    assert "US$17.60 per ADS" in out and "upside +27.8%" in out
+
+
+def test_value_json_reproduces_both_seeds(capsys):
+    code, out, _ = run(capsys, "value", "--json")
+    payload = json.loads(out)
+    cases = {c["name"]: c for c in payload["scenarios"]}
+    assert cases["base"]["per_share_hkd"] == pytest.approx(5.09, rel=0.005)
+    assert cases["bear"]["per_share_hkd"] == pytest.approx(1.97, rel=0.005)
+    assert cases["bull"]["per_share_hkd"] == pytest.approx(7.86, rel=0.005)
+    # HK$ per share -> US$ per ADS: / 1.10 HKD per CNY x 15 shares / 7.17 CNY per USD
+    assert cases["base"]["per_ads_usd"] == pytest.approx(cases["base"]["per_share_hkd"] / 1.1 * 15 / 7.17, rel=1e-12)
+    assert payload["rating"] == "Underweight"
+    assert payload["upside"] == pytest.approx(-0.386, abs=0.005)
+    m = payload["multiple_target"]
+    assert m["target"] == pytest.approx(17.6, rel=0.005) and m["rating"] == "Buy"
+    assert m["upside"] == pytest.approx(0.278, abs=0.0005)
+
+
+def test_value_bad_data_file_exits_2(capsys, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("schema = 1\n[company]\n", encoding="utf-8")
+    code, out, err = run(capsys, "value", "--data", str(bad))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "has no 'name_en'" in err
+
+
+def test_eval_scalar_and_grid(capsys):
+    code, out, _ = run(capsys, "eval", "=KC_DCF({207.41,497.79,881.15,1351.17,1893.64},0.105,0.03,161.8,4099.28,1.1)")
+    assert code == 0 and float(out) == pytest.approx(5.09, rel=0.005)
+    code, out, _ = run(capsys, "eval", "=KC_SENSITIVITY({100,110,120},{0.09;0.1;0.11},{0.01,0.02},,,)")
+    rows = [line.split("\t") for line in out.strip().splitlines()]
+    assert code == 0 and len(rows) == 3 and all(len(r) == 2 for r in rows)
+
+
+def test_eval_omitted_arguments_take_defaults(capsys):
+    # Empty arguments mean "default" (shares 1, fx 1), not zero.
+    _, with_gaps, _ = run(capsys, "eval", "=KC_DCF({100,110},0.1,0.02,,,,,\"ev\")")
+    _, explicit, _ = run(capsys, "eval", "=KC_DCF({100,110},0.1,0.02,0,1,1,\"end\",\"ev\")")
+    assert with_gaps == explicit
+
+
+def test_eval_bad_input_prints_the_message_and_fails(capsys):
+    code, out, _ = run(capsys, "eval", "=KC_DCF({1,2},3%,3%)")
+    assert code == 1 and out.strip() == "KC_DCF: wacc (3.0%) must exceed terminal growth (3.0%)"
+    code, _, err = run(capsys, "eval", "=KC_DCF(({1,2}")
+    assert code == 2 and "cannot parse" in err
+
+
+def test_eval_uses_the_objects_excel_calls():
+    import formulas
+
+    registry = formulas.get_functions()
+    for name, function in EXCEL_FUNCTIONS.items():
+        assert registry[name].__wrapped__ is function
+    assert engine.evaluate_formula("=KC_UPSIDE(12,10)") == pytest.approx(0.2)
