@@ -90,6 +90,18 @@ def cmd_eval(args) -> int:
     return 1 if is_message(result) else 0
 
 
+def cmd_build(args) -> int:
+    import time
+
+    from workbook.build import build
+
+    started = time.perf_counter()
+    result = build(args.data, args.output)
+    print(f"wrote {result['path']}: {result['formula_cells']} formula cells with cached values "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def cmd_vba(args) -> int:
     from addin import vba
 
@@ -110,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = verbs.add_parser("eval", help="evaluate one formula that calls KC_* functions with literal arguments")
     evaluate.add_argument("formula", help='e.g. "=KC_DCF({207.41,497.79,881.15},0.105,0.03)"')
     evaluate.set_defaults(run=cmd_eval)
+
+    build = verbs.add_parser("build", help="write the model workbook for a company's data file")
+    build.add_argument("--data", help="company data file (TOML); default: the embedded Kingsoft Cloud data")
+    build.add_argument("-o", "--output", default="KC_Model.xlsx", help="workbook to write (default KC_Model.xlsx)")
+    build.set_defaults(run=cmd_build)
 
     export = verbs.add_parser("vba", help="regenerate addin/xlwings_udfs.bas and macro_options.json with xlwings")
     export.set_defaults(run=cmd_vba)

@@ -14,7 +14,8 @@ import functools
 import numpy as np
 import formulas
 import schedula as sh
-from formulas.functions import Array
+from formulas.functions import Array, wrap_ranges_func
+from formulas.ranges import Ranges
 from formulas.tokens.operand import XlError
 from formulas.tokens.operand import Empty
 
@@ -45,6 +46,8 @@ def excel_value(value):
 
 
 def excel_argument(value):
+    if isinstance(value, Ranges):  # a cell or range reference: its values, always 2-D
+        value = value.value
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return excel_value(value.item())
@@ -62,10 +65,15 @@ def engine_result(value):
 
 
 def engine_function(function):
-    @functools.wraps(function)
+    """The engine-facing twin of an Excel function; ``excel_function`` is the very object Excel calls."""
+
     def call(*args):
         return engine_result(function(*[excel_argument(a) for a in args]))
-    return call
+
+    # The engine's own range handling: while it compiles, ranges have no values yet and the call is skipped.
+    wrapped = wrap_ranges_func(functools.update_wrapper(call, function))
+    wrapped.excel_function = function
+    return wrapped
 
 
 def register_functions() -> None:

@@ -72,5 +72,5 @@ def test_eval_uses_the_objects_excel_calls():
 
     registry = formulas.get_functions()
     for name, function in EXCEL_FUNCTIONS.items():
-        assert registry[name].__wrapped__ is function
+        assert registry[name].excel_function is function
     assert engine.evaluate_formula("=KC_UPSIDE(12,10)") == pytest.approx(0.2)

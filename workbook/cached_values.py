@@ -1,0 +1,120 @@
+"""Write new cached values into a workbook, changing nothing else.
+
+Only the ``<v>`` of formula cells (and of the cells a spilled array covers) and the ``t`` attribute that
+types them change inside the worksheet XML; the workbook part's ``<calcPr>`` is set so Excel trusts the
+values on open (current ``calcId``, no ``fullCalcOnLoad``: NOTES §5). Every other zip member is copied
+byte for byte with its original zip header, in the original order. The result goes to a temporary file
+that is renamed over the destination only when complete.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import schedula as sh
+from formulas.tokens.operand import XlError
+
+from workbook import xlsx_package as pkg
+from workbook.atomic import atomic_output
+from workbook.errors import BookError
+
+EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!",
+                "#GETTING_DATA"}
+CALC_PROPERTIES = b'<calcPr calcId="191029"/>'
+_T_ATTRIBUTE = re.compile(rb'\s+t\s*=\s*("[^"]*"|\'[^\']*\')')
+_CALC_PR = re.compile(rb"<calcPr\b[^>]*/>|<calcPr\b[^>]*>.*?</calcPr>", re.S)
+
+
+def _xml_text(text: str) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", lambda m: f"_x{ord(m[0]):04X}_", text)
+
+
+def encode(value) -> tuple[str | None, str]:
+    """A computed value as (t attribute, <v> text), the way Excel stores it."""
+    if isinstance(value, np.ndarray):
+        value = value.ravel()[0]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is sh.EMPTY or value is None:
+        return None, "0"
+    if isinstance(value, XlError):
+        text = str(value)
+        return "e", text if text in EXCEL_ERRORS else "#VALUE!"
+    if isinstance(value, bool):
+        return "b", "1" if value else "0"
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        if not math.isfinite(x):
+            return "e", "#NUM!"
+        if x == int(x) and abs(x) < 1e15:
+            return None, str(int(x))
+        return None, repr(x).upper()
+    return "str", _xml_text(str(value))
+
+
+def _retyped(tag: bytes, cell_type: str | None) -> bytes:
+    tag = _T_ATTRIBUTE.sub(b"", tag)
+    if cell_type:
+        close = 2 if tag.endswith(b"/>") else 1
+        tag = tag[:-close] + f' t="{cell_type}"'.encode() + tag[-close:]
+    return tag
+
+
+def rewrite_sheet(data: bytes, values: dict, where: str) -> bytes:
+    out, position, written = [], 0, set()
+    for cell in pkg.scan_cells(data, where):
+        if cell.ref not in values:
+            continue
+        cell_type, text = encode(values[cell.ref])
+        start, end = cell.tag
+        v = b"<v>" + text.encode() + b"</v>"
+        if cell.self_closing:
+            out += [data[position:start], _retyped(data[start:end], cell_type)[:-2], b">", v, b"</c>"]
+            position = end
+        elif cell.value_tag is not None:
+            out += [data[position:start], _retyped(data[start:end], cell_type), data[end:cell.value_tag[0]], v]
+            position = cell.value_end
+        elif cell.formula_end is not None:
+            out += [data[position:start], _retyped(data[start:end], cell_type), data[end:cell.formula_end], v]
+            position = cell.formula_end
+        else:
+            raise BookError(f"{where}!{cell.ref}: neither a formula nor a cached value to replace")
+        written.add(cell.ref)
+    missing = set(values) - written
+    if missing:
+        raise BookError(f"{where}: cells {', '.join(sorted(missing)[:5])} are not in the sheet")
+    out.append(data[position:])
+    return b"".join(out)
+
+
+def set_calc_properties(data: bytes) -> bytes:
+    if _CALC_PR.search(data):
+        return _CALC_PR.sub(CALC_PROPERTIES, data, count=1)
+    return data.replace(b"</workbook>", CALC_PROPERTIES + b"</workbook>", 1)
+
+
+def write_cached_values(source: str | Path, destination: str | Path, sheet_values: dict[str, dict]) -> None:
+    """Copy ``source`` to ``destination`` with new cached values {sheet name: {cell: value}}."""
+    with pkg.open_package(source) as package:
+        parts = pkg.sheet_parts(package)
+        unknown = [s for s in sheet_values if s not in parts]
+        if unknown:
+            raise BookError(f"{source}: no sheet named {unknown[0]!r}")
+        by_part = {parts[sheet]: (sheet, cells) for sheet, cells in sheet_values.items() if cells}
+        book = pkg.workbook_part(package)
+        with atomic_output(destination) as temporary:
+            with zipfile.ZipFile(temporary, "w") as out:
+                for info in package.infolist():
+                    data = pkg.read_member(package, info.filename)
+                    if info.filename in by_part:
+                        sheet, cells = by_part[info.filename]
+                        data = rewrite_sheet(data, cells, sheet)
+                    elif info.filename == book:
+                        data = set_calc_properties(data)
+                    out.writestr(info, data)

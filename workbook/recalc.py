@@ -1,0 +1,126 @@
+"""Recompute every formula of a workbook headless with the `formulas` engine.
+
+The KC_* functions are registered from the objects Excel calls (``workbook.engine``). Results come
+back as {sheet name: {cell: value}} for every formula cell and every cell a spilled array covers, ready
+for ``workbook.cached_values``. Before loading, every formula is parsed once here so a formula the
+engine cannot read is reported by sheet and cell (the engine's own errors name neither), and so are
+functions it does not know (it would silently give #NAME?).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("TQDM_DISABLE", "1")  # the engine draws a progress bar otherwise
+
+import formulas  # noqa: E402
+from formulas.tokens.function import Function  # noqa: E402
+
+from workbook import engine  # noqa: E402,F401 - registers the KC_* functions before any load
+from workbook import xlsx_package as pkg  # noqa: E402
+from workbook.errors import BookError  # noqa: E402
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    sheet: str
+    ref: str
+    formula: str
+    spill: str | None      # the array range for an array / dynamic-array formula
+
+
+def formula_cells(path: str | Path) -> list[FormulaCell]:
+    found = []
+    with pkg.open_package(path) as package:
+        for sheet, part in pkg.sheet_parts(package).items():
+            for cell in pkg.scan_cells(pkg.read_member(package, part), f"{sheet}"):
+                if cell.formula is not None and cell.formula_type != "shared":
+                    spill = cell.formula_ref if cell.formula_type == "array" else None
+                    found.append(FormulaCell(sheet, cell.ref, cell.formula, spill))
+                elif cell.formula_type == "shared":
+                    raise BookError(f"{sheet}!{cell.ref}: shared formulas are not supported; re-save the cell")
+    return found
+
+
+def preflight(cells: list[FormulaCell]) -> None:
+    """Raise a BookError naming the first cell whose formula the engine cannot parse or whose
+    function it does not know."""
+    parser = formulas.Parser()
+    known = formulas.get_functions()
+    for cell in cells:
+        if "'" in cell.sheet:
+            raise BookError(f"sheet {cell.sheet!r}: names with an apostrophe are not supported by the engine")
+        try:
+            tokens, _ = parser.ast("=" + cell.formula)
+        except Exception as error:  # noqa: BLE001 - the engine raises several kinds
+            raise BookError(f"{cell.sheet}!{cell.ref}: the formula ={cell.formula} cannot be parsed "
+                            f"({type(error).__name__})") from None
+        for token in tokens:
+            if isinstance(token, Function):
+                name = token.name.upper()
+                if name.startswith("_XLFN."):
+                    name = name[6:]
+                if name not in known and not name.startswith("_XLWS."):
+                    raise BookError(f"{cell.sheet}!{cell.ref}: function {name} is not supported headless")
+
+
+def _key(book: str, sheet: str, ref: str) -> str:
+    return f"'[{book}]{sheet.upper()}'!{ref.replace('$', '').upper()}"
+
+
+@dataclass
+class Recalculation:
+    model: object
+    book: str
+    cells: list[FormulaCell]
+    solution: dict
+
+    def values(self) -> dict[str, dict]:
+        """{sheet: {cell: value}} for every formula cell and every cell of every spill range."""
+        out: dict[str, dict] = {}
+        for cell in self.cells:
+            target = out.setdefault(cell.sheet, {})
+            if cell.spill and cell.spill != cell.ref:
+                key = _key(self.book, cell.sheet, cell.spill)
+                grid = self._value(key, cell)
+                refs = pkg.range_cells(cell.spill)
+                flat = list(grid.ravel()) if hasattr(grid, "ravel") else [grid]
+                if len(flat) != len(refs):
+                    raise BookError(f"{cell.sheet}!{cell.ref}: result has {len(flat)} cells for the spill "
+                                    f"range {cell.spill} ({len(refs)} cells)")
+                target.update(zip(refs, flat))
+            else:
+                value = self._value(_key(self.book, cell.sheet, cell.ref), cell)
+                target[cell.ref] = value.ravel()[0] if hasattr(value, "ravel") else value
+        return out
+
+    def _value(self, key: str, cell: FormulaCell):
+        try:
+            return self.solution[key].value
+        except KeyError:
+            raise BookError(f"{cell.sheet}!{cell.ref}: the engine produced no value for ={cell.formula}") from None
+
+
+def recalculate(path: str | Path, inputs: dict | None = None) -> Recalculation:
+    """Load and compute ``path``. ``inputs``: {(sheet, cell): value} overriding input cells."""
+    path = Path(path)
+    cells = formula_cells(path)
+    preflight(cells)
+    # The engine keys everything by file name; load a private copy under a fixed, safe name.
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "book.xlsx"
+        shutil.copyfile(path, copy)
+        try:
+            model = formulas.ExcelModel().loads(str(copy)).finish()
+        except BookError:
+            raise
+        except Exception as error:  # noqa: BLE001
+            raise BookError(f"{path}: the formula engine cannot load this workbook ({type(error).__name__}: "
+                            f"{str(error).splitlines()[0] if str(error) else ''})") from None
+        overrides = {_key(copy.name, sheet, ref): value for (sheet, ref), value in (inputs or {}).items()}
+        solution = model.calculate(inputs=overrides) if overrides else model.calculate()
+    return Recalculation(model, copy.name, cells, solution)
