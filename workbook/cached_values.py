@@ -66,9 +66,32 @@ def _retyped(tag: bytes, cell_type: str | None) -> bytes:
     return tag
 
 
-def rewrite_sheet(data: bytes, values: dict, where: str) -> bytes:
+def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = None) -> bytes:
+    """New cached values for formula (and spill) cells in ``values``; new contents for plain input
+    cells in ``inputs`` (text goes in as an inline string, since the shared-string table is left as is)."""
+    inputs = inputs or {}
     out, position, written = [], 0, set()
     for cell in pkg.scan_cells(data, where):
+        if cell.ref in inputs:
+            if cell.formula is not None:
+                raise BookError(f"{where}!{cell.ref} holds a formula, not an input value")
+            cell_type, text = encode(inputs[cell.ref])
+            if cell_type == "str":
+                cell_type, v = "inlineStr", b"<is><t>" + text.encode() + b"</t></is>"
+            else:
+                v = b"<v>" + text.encode() + b"</v>"
+            start, end = cell.tag
+            if cell.self_closing:
+                out += [data[position:start], _retyped(data[start:end], cell_type)[:-2], b">", v, b"</c>"]
+            else:
+                close = data.index(b"</c>", end)
+                out += [data[position:start], _retyped(data[start:end], cell_type), v, b"</c>"]
+                position = close + 4
+                written.add(cell.ref)
+                continue
+            position = end
+            written.add(cell.ref)
+            continue
         if cell.ref not in values:
             continue
         cell_type, text = encode(values[cell.ref])
@@ -86,7 +109,7 @@ def rewrite_sheet(data: bytes, values: dict, where: str) -> bytes:
         else:
             raise BookError(f"{where}!{cell.ref}: neither a formula nor a cached value to replace")
         written.add(cell.ref)
-    missing = set(values) - written
+    missing = (set(values) | set(inputs)) - written
     if missing:
         raise BookError(f"{where}: cells {', '.join(sorted(missing)[:5])} are not in the sheet")
     out.append(data[position:])
@@ -99,22 +122,27 @@ def set_calc_properties(data: bytes) -> bytes:
     return data.replace(b"</workbook>", CALC_PROPERTIES + b"</workbook>", 1)
 
 
-def write_cached_values(source: str | Path, destination: str | Path, sheet_values: dict[str, dict]) -> None:
-    """Copy ``source`` to ``destination`` with new cached values {sheet name: {cell: value}}."""
+def write_cached_values(source: str | Path, destination: str | Path, sheet_values: dict[str, dict],
+                        sheet_inputs: dict[str, dict] | None = None) -> None:
+    """Copy ``source`` to ``destination`` with new cached values {sheet name: {cell: value}} and,
+    optionally, new input-cell contents in the same shape."""
+    sheet_inputs = sheet_inputs or {}
     with pkg.open_package(source) as package:
         parts = pkg.sheet_parts(package)
-        unknown = [s for s in sheet_values if s not in parts]
+        unknown = [s for s in list(sheet_values) + list(sheet_inputs) if s not in parts]
         if unknown:
             raise BookError(f"{source}: no sheet named {unknown[0]!r}")
-        by_part = {parts[sheet]: (sheet, cells) for sheet, cells in sheet_values.items() if cells}
+        by_part = {parts[sheet]: (sheet, sheet_values.get(sheet, {}), sheet_inputs.get(sheet, {}))
+                   for sheet in set(sheet_values) | set(sheet_inputs)}
         book = pkg.workbook_part(package)
         with atomic_output(destination) as temporary:
             with zipfile.ZipFile(temporary, "w") as out:
                 for info in package.infolist():
                     data = pkg.read_member(package, info.filename)
                     if info.filename in by_part:
-                        sheet, cells = by_part[info.filename]
-                        data = rewrite_sheet(data, cells, sheet)
+                        sheet, cells, inputs = by_part[info.filename]
+                        if cells or inputs:
+                            data = rewrite_sheet(data, cells, sheet, inputs)
                     elif info.filename == book:
                         data = set_calc_properties(data)
                     out.writestr(info, data)

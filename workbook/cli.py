@@ -102,6 +102,23 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_refresh(args) -> int:
+    from workbook.refresh import RefreshReport, refresh_books
+
+    results = refresh_books(args.books, args.output, args.data, force=args.force, backup=args.backup,
+                            workers=args.workers, progress=len(args.books) > 1)
+    failed = 0
+    for book, result in zip(args.books, results):
+        if isinstance(result, RefreshReport):
+            target = "" if result.output == result.book else f" -> {result.output}"
+            loaded = f", {result.inputs} input cells loaded" if result.inputs else ""
+            print(f"{book}{target}: {result.formula_cells} formula cells recomputed, {result.changed} changed{loaded}")
+        else:
+            failed += 1
+            print(f"kc refresh: {result}", file=sys.stderr)
+    return 2 if failed else 0
+
+
 def cmd_vba(args) -> int:
     from addin import vba
 
@@ -127,6 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--data", help="company data file (TOML); default: the embedded Kingsoft Cloud data")
     build.add_argument("-o", "--output", default="KC_Model.xlsx", help="workbook to write (default KC_Model.xlsx)")
     build.set_defaults(run=cmd_build)
+
+    refresh = verbs.add_parser("refresh", help="recompute workbooks headless and store the values in them")
+    refresh.add_argument("books", nargs="+", metavar="BOOK", help="workbook(s) to refresh in place")
+    refresh.add_argument("--data", help="load this company data file into the named input cells first")
+    refresh.add_argument("-o", "--output", help="write here instead of in place (one book only)")
+    refresh.add_argument("--force", action="store_true", help="refresh even if Excel's lock file is present")
+    refresh.add_argument("--backup", action="store_true", help="keep the previous file as BOOK.bak")
+    refresh.add_argument("--workers", type=int, help="processes for several books (default: one per core)")
+    refresh.set_defaults(run=cmd_refresh)
 
     export = verbs.add_parser("vba", help="regenerate addin/xlwings_udfs.bas and macro_options.json with xlwings")
     export.set_defaults(run=cmd_vba)

@@ -18,6 +18,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from kcfuncs.rating import SCALES
 from workbook.company import STATEMENTS
+from workbook.inputs import case_name, line_name
 from workbook.styles import make_formats
 
 SHEET_ORDER = ("Summary", "Assumptions", "DCF", "Sensitivity", "Rating", "Comps", "Income Statement",
@@ -188,6 +189,10 @@ def write_assumptions(w: Writer, model: Model) -> None:
     n_growth = len(first_case["growth"])
     header_range = span(scen_header, FIRST_VALUE_COL, scen_header, live_col - 1, True)
 
+    def case_ranges(field, first_row, last_row):
+        for j, case in enumerate(data["scenarios"]):
+            w.define(case_name(case["name"], field), first_row, FIRST_VALUE_COL + j, last_row, FIRST_VALUE_COL + j)
+
     def driver(row, en, zh, values, fmt, name=None):
         w.labels(row, en, zh)
         for j, value in enumerate(values):
@@ -204,6 +209,7 @@ def write_assumptions(w: Writer, model: Model) -> None:
     driver(row, f"Revenue {first_year}E (CNY m)", "首年收入", [c["base_revenue_m"] for c in data["scenarios"]], "number1",
            "Live_Revenue")
     model.refs["scenario_revenue_row"] = row
+    case_ranges("Revenue", row, row)
     row += 1
     growth_first = row
     for k in range(n_growth):
@@ -211,17 +217,21 @@ def write_assumptions(w: Writer, model: Model) -> None:
                [c["growth"][k] for c in data["scenarios"]], "percent")
         row += 1
     w.define("Live_Growth", growth_first, live_col, row - 1, live_col)
+    case_ranges("Growth", growth_first, row - 1)
     margin_first = row
     for k in range(n_growth + 1):
         driver(row, f"FCF margin {first_year + k}E", f"自由现金流利润率 {first_year + k}E",
                [c["fcf_margin"][k] for c in data["scenarios"]], "percent")
         row += 1
     w.define("Live_Margins", margin_first, live_col, row - 1, live_col)
+    case_ranges("Margins", margin_first, row - 1)
     wacc_row = row
     driver(row, "WACC", "加权平均资本成本", [c["wacc"] for c in data["scenarios"]], "percent", "WACC")
+    case_ranges("WACC", row, row)
     row += 1
     driver(row, "Terminal growth", "永续增长率", [c["terminal_growth"] for c in data["scenarios"]], "percent",
            "TerminalGrowth")
+    case_ranges("TerminalGrowth", row, row)
     row += 1
     probabilities = [c.get("probability") for c in data["scenarios"]]
     prob_row = None
@@ -643,6 +653,8 @@ def write_statement(w: Writer, model: Model, statement: str) -> None:
                 w.ws.write(row, col, value, f["number_plug"])
             else:
                 w.ws.write(row, col, value, f["number_bold" if bold else "number"])
+        if not computed:
+            w.define(line_name(line["key"]), row, FIRST_VALUE_COL, row, last)
         note = line.get("note", "")
         if line.get("plug"):
             note = "NOT PRINTED IN THE SOURCE: inferred so that assets = liabilities + equity. " + note

@@ -260,3 +260,33 @@ def scan_cells(data: bytes, where: str = "sheet") -> list[CellSpan]:
     except expat.ExpatError as error:
         raise BookError(f"{where} is not well-formed XML ({error})") from None
     return cells
+
+
+def defined_names(package: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
+    """Workbook-level defined names that point at one cell or range: {name: (sheet, 'C5' or 'C5:G5')}."""
+    book = workbook_part(package)
+    names: dict[str, tuple[str, str]] = {}
+    current: list = [None, []]
+
+    def start(name, attrs):
+        if name == MAIN_NS + "|definedName" and "localSheetId" not in attrs:
+            current[0], current[1] = attrs.get("name"), []
+
+    def end(name):
+        if name == MAIN_NS + "|definedName" and current[0]:
+            text = "".join(current[1]).strip().lstrip("=")
+            sheet, _, ref = text.rpartition("!")
+            sheet = sheet.strip("'").replace("''", "'")
+            if sheet and _CELL.match(ref.split(":")[0]):
+                names[current[0]] = (sheet, ref.replace("$", ""))
+            current[0] = None
+
+    parser = xml_parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = lambda chunk: current[1].append(chunk) if current[0] else None
+    try:
+        parser.Parse(read_member(package, book), True)
+    except expat.ExpatError as error:
+        raise BookError(f"{book} is not well-formed XML ({error})") from None
+    return names
