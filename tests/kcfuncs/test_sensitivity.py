@@ -20,6 +20,7 @@ def close(a, b, scale):
        st.floats(-500, 500))
 def test_every_cell_equals_the_scalar_valuation(flows, waccs, growths, convention, output, net_debt):
     assume(min(waccs) - max(growths) > 0.005)
+    assume(output != "tv_share" or any(abs(f) > 1e-6 for f in flows))  # tv_share needs a non-zero EV
     grid = sensitivity_grid(flows, waccs, growths, net_debt, 4099.28, 1.1, convention, output=output)
     assert grid.shape == (len(waccs), len(growths))
     for i, w in enumerate(waccs):
@@ -30,6 +31,13 @@ def test_every_cell_equals_the_scalar_valuation(flows, waccs, growths, conventio
             scale = 1.0 if output == "tv_share" else max(abs(r.pv_explicit), abs(r.pv_terminal), 1.0) * (
                 1.1 / 4099.28 if output == "per_share" else 1.0)
             assert close(grid[i, j], scalar, scale), (i, j, grid[i, j], scalar)
+
+
+def test_tv_share_of_a_zero_enterprise_value_is_an_error():
+    with pytest.raises(KCInputError, match="tv_share is undefined"):
+        sensitivity_grid([0.0, 0.0], [0.1], [0.02], output="tv_share")
+    with pytest.raises(KCInputError, match="tv_share is undefined"):
+        dcf_valuation([0.0, 0.0], 0.1, 0.02).output("tv_share")
 
 
 def test_exit_multiple_grid():
