@@ -119,6 +119,16 @@ def cmd_refresh(args) -> int:
     return 2 if failed else 0
 
 
+def cmd_freeze(args) -> int:
+    from workbook.freeze import freeze
+
+    result = freeze(args.book, args.output, force=args.force)
+    print(f"wrote {result['output']}: {result['frozen_cells']} KC_* cells frozen to values")
+    for sheet in result["notes_skipped"]:
+        print(f"note: sheet {sheet!r} already has notes; its original formulas were not added as notes")
+    return 0
+
+
 def cmd_vba(args) -> int:
     from addin import vba
 
@@ -153,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--backup", action="store_true", help="keep the previous file as BOOK.bak")
     refresh.add_argument("--workers", type=int, help="processes for several books (default: one per core)")
     refresh.set_defaults(run=cmd_refresh)
+
+    frozen = verbs.add_parser("freeze", help="a copy for colleagues without the add-in: KC_* cells become values")
+    frozen.add_argument("book", metavar="BOOK")
+    frozen.add_argument("-o", "--output", required=True, help="the frozen copy to write")
+    frozen.add_argument("--force", action="store_true", help="even if Excel's lock file is present")
+    frozen.set_defaults(run=cmd_freeze)
 
     export = verbs.add_parser("vba", help="regenerate addin/xlwings_udfs.bas and macro_options.json with xlwings")
     export.set_defaults(run=cmd_vba)

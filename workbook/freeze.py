@@ -1,0 +1,109 @@
+"""``kc freeze``: a copy of a model for colleagues without the add-in.
+
+The workbook is recomputed first (``workbook.refresh``), then every formula that calls a KC_* function
+becomes its value, with the original formula kept in the cell's note; native formulas stay live, so
+the copy stays correct in Excel or LibreOffice even after a full recalculation. A banner on the first
+sheet says it is a frozen copy and when it was made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from workbook import xlsx_package as pkg
+from workbook.atomic import atomic_output
+from workbook.errors import BookError
+from workbook.notes import add_notes
+
+KC_CALL = re.compile(r"(?<![A-Za-z0-9_.])KC_[A-Za-z0-9_]+\s*\(", re.I)
+_CM_ATTRIBUTE = re.compile(rb'\s+cm\s*=\s*("[^"]*"|\'[^\']*\')')
+_T_ATTRIBUTE = re.compile(rb'\s+t\s*=\s*("[^"]*"|\'[^\']*\')')
+
+
+def calls_kc(formula: str) -> bool:
+    return bool(KC_CALL.search(formula or ""))
+
+
+def strip_kc_formulas(data: bytes, where: str) -> tuple[bytes, dict[str, str]]:
+    """Remove the <f> of every KC_* cell (its cached value stays). Returns the new XML and
+    {cell: original formula}."""
+    out, position, originals = [], 0, {}
+    for cell in pkg.scan_cells(data, where):
+        if cell.formula is None or not calls_kc(cell.formula):
+            continue
+        start, end = cell.tag
+        tag = _CM_ATTRIBUTE.sub(b"", data[start:end])
+        if cell.cell_type == "str":  # a formula's text result; as a plain value it must be an inline string
+            tag = _T_ATTRIBUTE.sub(b"", tag)
+            tag = tag[:-1] + b' t="inlineStr">'
+            text = escape(cell.value_text or "").encode()
+            out += [data[position:start], tag, b"<is><t>", text, b"</t></is></c>"]
+            position = data.index(b"</c>", end) + 4
+        else:
+            out += [data[position:start], tag, data[end:cell.formula_start]]
+            position = cell.formula_end
+        spill = f" (spilled over {cell.formula_ref})" if cell.formula_type == "array" and cell.formula_ref and \
+            cell.formula_ref != cell.ref else ""
+        originals[cell.ref] = f"Frozen value. Original formula{spill}: ={cell.formula}"
+    out.append(data[position:])
+    return b"".join(out), originals
+
+
+def add_banner(data: bytes, text: str) -> bytes:
+    """An inline-string cell in row 1, two columns right of the last used one (at least column F)."""
+    row_match = re.search(rb"<row\b[^>]*\br=\"1\"[^>]*?(/?)>", data)
+    cells = [pkg.split_cell(m.decode())[1] for m in re.findall(rb'<c\b[^>]*\br="([A-Z]+1)"', data)]
+    col = max(max(cells, default=0) + 2, 6)
+    ref = f"{pkg.column_letters(col)}1"
+    new_cell = f'<c r="{ref}" t="inlineStr"><is><t>{escape(text)}</t></is></c>'.encode()
+    if row_match is None:
+        at = data.index(b"<sheetData>") + len(b"<sheetData>") if b"<sheetData>" in data else None
+        if at is None:
+            raise BookError("the first sheet has no sheet data for the banner")
+        return data[:at] + b'<row r="1">' + new_cell + b"</row>" + data[at:]
+    row_tag = re.sub(rb'\s+spans="[^"]*"', b"", row_match.group(0))
+    if row_match.group(1) == b"/":
+        return data[:row_match.start()] + row_tag[:-2] + b">" + new_cell + b"</row>" + data[row_match.end():]
+    close = data.index(b"</row>", row_match.end())
+    return data[:row_match.start()] + row_tag + data[row_match.end():close] + new_cell + data[close:]
+
+
+def freeze(book: str | Path, output: str | Path, *, force: bool = False) -> dict:
+    from workbook.refresh import refresh_book
+
+    book, output = Path(book), Path(output)
+    if book.resolve() == output.resolve():
+        raise BookError("the frozen copy must be a new file (-o), not the model itself")
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    banner = (f"FROZEN COPY made {stamp} from {book.name}: KC_* results are fixed values (original formulas in "
+              f"the cell notes). Edit the live model, not this copy.")
+    with tempfile.TemporaryDirectory(prefix="kc-freeze-") as folder:
+        fresh = Path(folder) / "fresh.xlsx"
+        refresh_book(book, fresh, force=force)
+        with pkg.open_package(fresh) as package:
+            parts = {info.filename: pkg.read_member(package, info.filename) for info in package.infolist()}
+            infos = package.infolist()
+            sheets = pkg.sheet_parts(package)
+        frozen, skipped_notes = 0, []
+        for block, (sheet, part) in enumerate(sheets.items(), start=1):
+            parts[part], originals = strip_kc_formulas(parts[part], sheet)
+            frozen += len(originals)
+            if originals and not add_notes(parts, part, originals, block):
+                skipped_notes.append(sheet)
+        first = next(iter(sheets.values()))
+        parts[first] = add_banner(parts[first], banner)
+        with atomic_output(output) as temporary:
+            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as out:
+                known = set()
+                for info in infos:
+                    out.writestr(info, parts[info.filename])
+                    known.add(info.filename)
+                for name in parts:
+                    if name not in known:
+                        out.writestr(name, parts[name])
+    return {"output": str(output), "frozen_cells": frozen, "notes_skipped": skipped_notes, "banner": banner}
