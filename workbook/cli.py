@@ -47,7 +47,7 @@ def cmd_value(args) -> int:
     print(f"{summary['company']} ({data['company'].get('ticker_hk', '')} / {data['company'].get('ticker_us', '')})"
           f"  valuation date {v.get('valuation_date', '')}")
     print(f"DCF ({v.get('convention', 'end')} of period), CNY millions; HK$ at {v['fx']} HKD/CNY, "
-          f"US$ per ADS at {v['cny_per_usd']} CNY/USD x {v.get('ads_ratio', 1):g} shares")
+          f"US$ per ADS at {v['ads_fx']} CNY/USD x {v.get('ads_ratio', 1):g} shares")
     header = f"{'case':<6}{'WACC':>7}{'g':>6}{'EV':>10}{'TV share':>9}{'HK$/sh':>9}{'US$/ADS':>9}{'printed':>9}"
     print(header)
     print("-" * len(header))
@@ -63,7 +63,7 @@ def cmd_value(args) -> int:
     m = summary["multiple"]
     if m:
         print(f"multiple cross-check: P/S {m['multiple']}x FY{m['metric_year']} revenue {m['metric']:,.0f} / "
-              f"{m['count']:g}m ADS / {m['cny_per_usd']} CNY/USD = US${m['target']:.2f} per ADS vs US${m['price']:.2f}: "
+              f"{m['count']:g}m ADS / {m['ads_fx']} CNY/USD = US${m['target']:.2f} per ADS vs US${m['price']:.2f}: "
               f"upside {_percent(m['upside'])}, {m['rating']} / {m['rating_zh']}"
               + (f"  (report: US${m['printed_target']:.2f})" if m.get("printed_target") else ""))
     return 0
@@ -129,6 +129,21 @@ def cmd_freeze(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from workbook.check import as_json, check_book
+
+    problems = check_book(args.book)
+    if args.json:
+        json.dump({"book": args.book, "ok": not problems, "problems": as_json(problems)}, sys.stdout,
+                  ensure_ascii=False, indent=2)
+        print()
+    else:
+        for p in problems:
+            print(f"{p.kind}: {p.sheet}!{p.cell}: {p.detail}")
+        print(f"{args.book}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    return 0 if not problems else 1
+
+
 def cmd_vba(args) -> int:
     from addin import vba
 
@@ -169,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     frozen.add_argument("-o", "--output", required=True, help="the frozen copy to write")
     frozen.add_argument("--force", action="store_true", help="even if Excel's lock file is present")
     frozen.set_defaults(run=cmd_freeze)
+
+    check = verbs.add_parser("check", help="errors, failing checks, bad KC_* arguments, stale values, volatile inputs")
+    check.add_argument("book", metavar="BOOK")
+    check.add_argument("--json", action="store_true", help="print JSON for machines")
+    check.set_defaults(run=cmd_check)
 
     export = verbs.add_parser("vba", help="regenerate addin/xlwings_udfs.bas and macro_options.json with xlwings")
     export.set_defaults(run=cmd_vba)

@@ -13,10 +13,10 @@ from workbook import xlsx_package as pkg
 
 # Defined name -> (section of the data file, key).
 MARKET_INPUTS = {
-    "Price_HKD": ("valuation", "price"), "Shares": ("valuation", "shares"), "NetDebt": ("valuation", "net_debt"),
-    "FX": ("valuation", "fx"), "ADS_Ratio": ("valuation", "ads_ratio"), "CNY_per_USD": ("valuation", "cny_per_usd"),
-    "Price_USD": ("valuation", "price_usd_ads"), "W52_Low_USD": ("market_000", "week52_low_usd"),
-    "W52_High_USD": ("market_000", "week52_high_usd"), "LTM_Revenue": ("market_002", "ltm_revenue_m"),
+    "Price": ("valuation", "price"), "Shares": ("valuation", "shares"), "NetDebt": ("valuation", "net_debt"),
+    "FX": ("valuation", "fx"), "ADS_Ratio": ("valuation", "ads_ratio"), "ADS_FX": ("valuation", "ads_fx"),
+    "ADS_Price": ("valuation", "ads_price"), "W52_Low": ("market_000", "week52_low_usd"),
+    "W52_High": ("market_000", "week52_high_usd"), "LTM_Revenue": ("market_002", "ltm_revenue_m"),
 }
 CASE_FIELDS = {"Revenue": "base_revenue_m", "Growth": "growth", "Margins": "fcf_margin", "WACC": "wacc",
                "TerminalGrowth": "terminal_growth"}

@@ -27,7 +27,7 @@ def bridge_inputs(data: dict) -> dict:
 
 
 def usd_per_cny(data: dict) -> float:
-    return 1.0 / data["valuation"]["cny_per_usd"]
+    return 1.0 / data["valuation"]["ads_fx"]
 
 
 def value_scenario(data: dict, case: dict) -> ScenarioValue:
@@ -46,9 +46,9 @@ def multiple_target(data: dict) -> dict:
     metric = next(line for s in ("income_statement",) for line in data[s] if line["key"] == m["metric_key"])
     year_index = data["statements"]["years"].index(m["metric_year"])
     revenue = float(metric["values"][year_index])
-    target = kcfuncs.multiple_target(m["multiple"], revenue, m["count"], 1.0 / m["cny_per_usd"])
+    target = kcfuncs.multiple_target(m["multiple"], revenue, m["count"], 1.0 / m["ads_fx"])
     return {"multiple": m["multiple"], "metric": revenue, "metric_year": m["metric_year"], "count": m["count"],
-            "cny_per_usd": m["cny_per_usd"], "target": target, "price": m["price"],
+            "ads_fx": m["ads_fx"], "target": target, "price": m["price"],
             "upside": kcfuncs.upside(target, m["price"]),
             "rating": kcfuncs.rating(target, m["price"], m["rating_scale"]),
             "rating_zh": kcfuncs.rating(target, m["price"], m["rating_scale"], "zh"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -21,6 +22,8 @@ from workbook.company import STATEMENTS
 from workbook.inputs import case_name, line_name
 from workbook.styles import make_formats
 
+# Notes on inputs that hold for any company; the rest come from the data file's valuation.sources.
+GENERIC_NOTES = ("Convention", "Scenario", "RatingScale", "TieTolerance")
 SHEET_ORDER = ("Summary", "Assumptions", "DCF", "Sensitivity", "Rating", "Comps", "Income Statement",
                "Balance Sheet", "Cash Flow", "Checks", "Self-check", "About", "xlwings.conf")
 STATEMENT_SHEETS = {"income_statement": ("Income Statement", "损益表"), "balance_sheet": ("Balance Sheet", "资产负债表"),
@@ -59,11 +62,43 @@ class Model:
         return on(sheet, cell(row, FIRST_VALUE_COL + year_index, absolute))
 
 
+CURRENCY_SYMBOLS = {"HKD": ("HK$", "港元"), "USD": ("US$", "美元"), "CNY": ("CNY", "人民币"), "EUR": ("€", "欧元"),
+                    "GBP": ("£", "英镑"), "JPY": ("¥", "日元")}
+KC_CURRENCIES = {"model": "CNY", "quote": "HKD", "ads": "USD"}
+
+
+def localiser(valuation: dict):
+    """Labels are written for CNY figures, HK$ shares and US$ ADSs; other currencies swap in."""
+    chosen = {"model": valuation.get("model_currency", "CNY"), "quote": valuation.get("quote_currency", "HKD"),
+              "ads": valuation.get("ads_currency", "USD")}
+    if chosen == KC_CURRENCIES:
+        return lambda text: text
+    pairs = []
+    for role, default in KC_CURRENCIES.items():
+        new_symbol, new_chinese = CURRENCY_SYMBOLS.get(chosen[role], (chosen[role], chosen[role]))
+        if role == "model":  # money amounts are labelled by code: "USD m", not "US$ m"
+            new_symbol = chosen[role]
+        old_symbol, old_chinese = CURRENCY_SYMBOLS[default]
+        pairs += [(old_symbol, new_symbol), (default, chosen[role]), (old_chinese, new_chinese)]
+
+    def localise(text):
+        if not isinstance(text, str):
+            return text
+        # Two phases, so a replacement is never replaced again.
+        for i, (old, _) in enumerate(pairs):
+            text = text.replace(old, f"\x00{i}\x00")
+        for i, (_, new) in enumerate(pairs):
+            text = text.replace(f"\x00{i}\x00", new)
+        return text
+
+    return localise
+
+
 class Writer:
     """An XlsxWriter worksheet with the template's conventions."""
 
-    def __init__(self, book, formats, name: str):
-        self.book, self.f, self.name = book, formats, name
+    def __init__(self, book, formats, name: str, localise=lambda text: text):
+        self.book, self.f, self.name, self.tr = book, formats, name, localise
         self.ws = book.add_worksheet(name)
         self.ws.set_column(0, 0, 34)
         self.ws.set_column(1, 1, 18)
@@ -73,18 +108,21 @@ class Writer:
     def title(self, en: str, zh: str, subtitle: str = "") -> None:
         self.ws.write(0, 0, f"{en}  {zh}", self.f["title"])
         if subtitle:
-            self.ws.write(1, 0, subtitle, self.f["subtitle"])
+            self.ws.write(1, 0, self.tr(subtitle), self.f["subtitle"])
 
     def labels(self, row: int, en: str, zh: str = "", fmt: str = "label") -> None:
-        self.ws.write(row, 0, en, self.f[fmt])
+        self.ws.write(row, 0, self.tr(en), self.f[fmt])
         if zh:
-            self.ws.write(row, 1, zh, self.f[fmt])
+            self.ws.write(row, 1, self.tr(zh), self.f[fmt])
+
+    def text(self, row: int, col: int, text: str, fmt: str = "text") -> None:
+        self.ws.write(row, col, self.tr(text), self.f[fmt])
 
     def header(self, row: int, first: str, second: str, values, col: int = FIRST_VALUE_COL) -> None:
-        self.ws.write(row, 0, first, self.f["header_left"])
-        self.ws.write(row, 1, second, self.f["header_left"])
+        self.ws.write(row, 0, self.tr(first), self.f["header_left"])
+        self.ws.write(row, 1, self.tr(second), self.f["header_left"])
         for j, value in enumerate(values):
-            self.ws.write(row, col + j, value, self.f["header"])
+            self.ws.write(row, col + j, self.tr(value), self.f["header"])
 
     def formula(self, row: int, col: int, text: str, fmt: str = "number") -> None:
         self.ws.write_formula(row, col, text, self.f[fmt])
@@ -108,19 +146,20 @@ def write_assumptions(w: Writer, model: Model) -> None:
     w.ws.set_column(4, 4, 60)
     w.header(3, "Input", "输入", ["Value", "Name", "Source / note"])
     m0 = data.get("market_000", {})
+    sources = v.get("sources", {})
     rows = [
         ("ValuationDate", "Valuation date", "估值日", dt.date.fromisoformat(v["valuation_date"]), "date",
          "seed 002 report date"),
-        ("Price_HKD", "Share price (HK$)", "股价（港元）", v["price"], "per_share", "3896.HK, seed 002"),
+        ("Price", "Share price (HK$)", "股价（港元）", v["price"], "per_share", "3896.HK, seed 002"),
         ("Shares", "Shares outstanding (m)", "总股本（百万股）", v["shares"], "number1", "seed 002"),
         ("NetDebt", "Net debt (CNY m)", "净负债（百万元）", v["net_debt"], "number1", "seed 002"),
         ("FX", "HKD per CNY", "汇率 港元/人民币", v["fx"], "per_share", "seed 002: 1 CNY = 1.10 HKD"),
         ("ADS_Ratio", "Shares per ADS", "每 ADS 股数", v.get("ads_ratio", 1), "general", "seed 000"),
-        ("CNY_per_USD", "CNY per USD", "汇率 人民币/美元", v["cny_per_usd"], "per_share",
+        ("ADS_FX", "CNY per USD", "汇率 人民币/美元", v["ads_fx"], "per_share",
          "inferred from seed 000's target (3.5 x 9,880 / (17.6 x 274))"),
-        ("Price_USD", "ADS price (US$)", "ADS 股价（美元）", v.get("price_usd_ads", 0), "per_share", "KC.US, seed 000"),
-        ("W52_Low_USD", "52-week low (US$ per ADS)", "52周最低（美元）", m0.get("week52_low_usd", 0), "per_share", "seed 000"),
-        ("W52_High_USD", "52-week high (US$ per ADS)", "52周最高（美元）", m0.get("week52_high_usd", 0), "per_share",
+        ("ADS_Price", "ADS price (US$)", "ADS 股价（美元）", v.get("ads_price", 0), "per_share", "KC.US, seed 000"),
+        ("W52_Low", "52-week low (US$ per ADS)", "52周最低（美元）", m0.get("week52_low_usd", 0), "per_share", "seed 000"),
+        ("W52_High", "52-week high (US$ per ADS)", "52周最高（美元）", m0.get("week52_high_usd", 0), "per_share",
          "seed 000"),
         ("LTM_Revenue", "LTM revenue (CNY m)", "过去12个月收入", data.get("market_002", {}).get("ltm_revenue_m", 0),
          "number1", "seed 002"),
@@ -133,6 +172,7 @@ def write_assumptions(w: Writer, model: Model) -> None:
     ]
     row = 4
     for name, en, zh, value, kind, note in rows:
+        note = sources.get(name, note if name in GENERIC_NOTES else "")
         w.labels(row, en, zh)
         fmt = "text_input" if kind == "text" else f"{kind}_input"
         if kind == "date":
@@ -140,7 +180,7 @@ def write_assumptions(w: Writer, model: Model) -> None:
         else:
             w.ws.write(row, 2, value, f[fmt])
         w.ws.write(row, 3, name, f["note"])
-        w.ws.write(row, 4, note, f["note"])
+        w.text(row, 4, note, "note")
         w.define(name, row, 2)
         model.refs[name] = on(w.name, cell(row, 2, True))
         row += 1
@@ -153,7 +193,7 @@ def write_assumptions(w: Writer, model: Model) -> None:
     # Multiple-based target inputs (seed 000's method).
     mult = v.get("multiple")
     row += 1
-    w.ws.write(row, 0, "Multiple-based target (seed 000)", f["section"])
+    w.text(row, 0, "Multiple-based target (seed 000)", "section")
     row += 1
     if mult:
         for name, en, zh, value, fmt, note in (
@@ -179,7 +219,7 @@ def write_assumptions(w: Writer, model: Model) -> None:
 
     # Scenario drivers.
     row += 1
-    w.ws.write(row, 0, "Scenario drivers", f["section"])
+    w.text(row, 0, "Scenario drivers", "section")
     row += 1
     scen_header = row
     w.header(row, "Driver", "驱动因素", names + ["Live"])
@@ -293,7 +333,7 @@ def write_dcf(w: Writer, model: Model) -> None:
     w.book.define_name("Live_FCF", f"={on('DCF', fcf)}")
 
     top = 12
-    w.ws.write(top, 0, "Valuation", f["section"])
+    w.text(top, 0, "Valuation", "section")
     w.header(top + 1, "Item", "项目", ["KC_* (add-in)", "Native audit", "Difference", "Check"])
     args = "Live_FCF,WACC,TerminalGrowth,NetDebt,Shares,FX,Convention"
     lines = [
@@ -310,9 +350,9 @@ def write_dcf(w: Writer, model: Model) -> None:
         ("per_share", "Value per share (HK$)", "每股价值（港元）", f"=KC_DCF({args})", "={equity}/Shares*FX",
          "per_share_bold"),
         ("per_ads", "Value per ADS (US$)", "每 ADS 价值（美元）",
-         '=KC_DCF(Live_FCF,WACC,TerminalGrowth,NetDebt,Shares,1/CNY_per_USD,Convention,"per_ads",,,,,,,,,ADS_Ratio)',
-         "={equity}/Shares/CNY_per_USD*ADS_Ratio", "per_share"),
-        ("upside", "Upside to HK$ price", "潜在涨幅", "=KC_UPSIDE({per_share_kc},Price_HKD)", "={per_share}/Price_HKD-1",
+         '=KC_DCF(Live_FCF,WACC,TerminalGrowth,NetDebt,Shares,1/ADS_FX,Convention,"per_ads",,,,,,,,,ADS_Ratio)',
+         "={equity}/Shares/ADS_FX*ADS_Ratio", "per_share"),
+        ("upside", "Upside to HK$ price", "潜在涨幅", "=KC_UPSIDE({per_share_kc},Price)", "={per_share}/Price-1",
          "percent"),
     ]
     row = top + 2
@@ -332,28 +372,28 @@ def write_dcf(w: Writer, model: Model) -> None:
     model.refs.update({f"dcf_{k}": on("DCF", kc[k].replace("$", "")) for k in kc})
     model.refs["dcf_per_share_abs"] = on("DCF", cell(top + 2 + [l[0] for l in lines].index("per_share"), 2, True))
     w.labels(row, "Rating", "评级", "label_bold")
-    w.formula(row, 2, f"=KC_RATING({kc['per_share']},Price_HKD,RatingScale)", "big_text")
-    w.formula(row, 3, f'=KC_RATING({kc["per_share"]},Price_HKD,RatingScale,"zh")', "big_text")
+    w.formula(row, 2, f"=KC_RATING({kc['per_share']},Price,RatingScale)", "big_text")
+    w.formula(row, 3, f'=KC_RATING({kc["per_share"]},Price,RatingScale,"zh")', "big_text")
     model.refs["rating_en"], model.refs["rating_zh"] = on("DCF", cell(row, 2)), on("DCF", cell(row, 3))
     row += 2
 
-    w.ws.write(row, 0, "Reverse DCF: what the price implies", f["section"])
+    w.text(row, 0, "Reverse DCF: what the price implies", "section")
     row += 1
     w.labels(row, "Implied exit multiple of the terminal value (x FCF)", "隐含退出倍数")
     w.formula(row, 2, f"=KC_IMPLIED_MULTIPLE({kc['tv']},{final})", "multiple")
     row += 1
     w.labels(row, "WACC implied by the HK$ price", "股价隐含 WACC")
-    w.formula(row, 2, f"=KC_IMPLIED_WACC(Live_FCF,TerminalGrowth,Price_HKD,NetDebt,Shares,FX,Convention)", "percent")
+    w.formula(row, 2, f"=KC_IMPLIED_WACC(Live_FCF,TerminalGrowth,Price,NetDebt,Shares,FX,Convention)", "percent")
     model.refs["implied_wacc"] = on("DCF", cell(row, 2))
     row += 1
     w.labels(row, "FCF-margin shift implied by the price (pp, every year)", "股价隐含利润率调整")
-    w.formula(row, 2, "=KC_IMPLIED_MARGIN_SHIFT(Live_Revenue,Live_Growth,Live_Margins,WACC,TerminalGrowth,Price_HKD,"
+    w.formula(row, 2, "=KC_IMPLIED_MARGIN_SHIFT(Live_Revenue,Live_Growth,Live_Margins,WACC,TerminalGrowth,Price,"
                       "NetDebt,Shares,FX,Convention)", "percent")
     model.refs["implied_shift"] = on("DCF", cell(row, 2))
     row += 2
 
     # Every scenario valued side by side.
-    w.ws.write(row, 0, "Scenarios", f["section"])
+    w.text(row, 0, "Scenarios", "section")
     row += 1
     w.header(row, "Case", "情景", years + ["WACC", "g", "HK$/share", "US$/ADS", "Report", "vs report"])
     row += 1
@@ -380,7 +420,7 @@ def write_dcf(w: Writer, model: Model) -> None:
         flows = span(row + 1, FIRST_VALUE_COL, row + 1, FIRST_VALUE_COL + n - 1)
         w.formula(row + 1, c + 2, f"=KC_DCF({flows},{cell(row + 1, c)},{cell(row + 1, c + 1)},NetDebt,Shares,FX,"
                                   f"Convention)", "per_share_bold")
-        w.formula(row + 1, c + 3, f"={cell(row + 1, c + 2)}/FX/CNY_per_USD*ADS_Ratio", "per_share")
+        w.formula(row + 1, c + 3, f"={cell(row + 1, c + 2)}/FX/ADS_FX*ADS_Ratio", "per_share")
         printed = on(a, cell(a_rows["printed_row"], col_a, True))
         if case.get("printed_value_hkd") is not None:
             w.formula(row + 1, c + 4, f"={printed}", "per_share_link")
@@ -447,7 +487,7 @@ def write_sensitivity(w: Writer, model: Model) -> None:
                                        "format": base})
 
     # 1. One spilled call.
-    w.ws.write(6, 0, "KC_SENSITIVITY, one call spilled (needs the add-in to recalculate)", f["section"])
+    w.text(6, 0, "KC_SENSITIVITY, one call spilled (needs the add-in to recalculate)", "section")
     w_range, g_range, first = axes(7)
     grid = span(first, FIRST_VALUE_COL, first + SENS_WACC_STEPS - 1, FIRST_VALUE_COL + SENS_GROWTH_STEPS - 1)
     w.ws.write_dynamic_array_formula(grid, f"=KC_SENSITIVITY(Live_FCF,{w_range},{g_range},{args})", f["per_share"])
@@ -455,7 +495,7 @@ def write_sensitivity(w: Writer, model: Model) -> None:
 
     # 2. The same grid as scalar cells, which keep their values in programs without the add-in.
     top2 = first + SENS_WACC_STEPS + 1
-    w.ws.write(top2, 0, "Same grid, one KC_DCF per cell (keeps its values everywhere)", f["section"])
+    w.text(top2, 0, "Same grid, one KC_DCF per cell (keeps its values everywhere)", "section")
     w_range2, g_range2, first2 = axes(top2 + 1)
     for i in range(SENS_WACC_STEPS):
         for j in range(SENS_GROWTH_STEPS):
@@ -477,7 +517,7 @@ def write_sensitivity(w: Writer, model: Model) -> None:
 
     # 3. WACC x exit multiple (terminal value = multiple x final-year FCF).
     top3 = check_row + 2
-    w.ws.write(top3, 0, "WACC x exit multiple of final-year FCF (KC_DCF method exit)", f["section"])
+    w.text(top3, 0, "WACC x exit multiple of final-year FCF (KC_DCF method exit)", "section")
     w.ws.write(top3 + 1, 1, "WACC \\ multiple", f["header"])
     for j, multiple in enumerate(EXIT_MULTIPLES):
         w.ws.write(top3 + 1, FIRST_VALUE_COL + j, multiple, f["multiple_input"])
@@ -515,17 +555,17 @@ def write_rating(w: Writer, model: Model) -> None:
                 w.ws.write(row, 5, tier.threshold, f["percent"])
             row += 1
     row += 1
-    w.ws.write(row, 0, "Live rating (DCF target vs HK$ price)", f["section"])
+    w.text(row, 0, "Live rating (DCF target vs HK$ price)", "section")
     row += 1
     target = model.refs["dcf_per_share_abs"]
     items = [
         ("Target (HK$)", "目标价", f"={target}", "per_share_link"),
-        ("Price (HK$)", "现价", "=Price_HKD", "per_share_link"),
-        ("Upside", "潜在涨幅", f"=KC_UPSIDE({target},Price_HKD)", "percent"),
-        ("Rating, live scale", "评级（当前标准）", f"=KC_RATING({target},Price_HKD,RatingScale)", "big_text"),
-        ("Rating, live scale (中文)", "评级（中文）", f'=KC_RATING({target},Price_HKD,RatingScale,"zh")', "big_text"),
-        ("Rating, buy_hold_sell", "买入/持有/卖出", f'=KC_RATING({target},Price_HKD,"buy_hold_sell")', "text"),
-        ("Rating, overweight_underweight", "增持/中性/减持", f'=KC_RATING({target},Price_HKD,"overweight_underweight")',
+        ("Price (HK$)", "现价", "=Price", "per_share_link"),
+        ("Upside", "潜在涨幅", f"=KC_UPSIDE({target},Price)", "percent"),
+        ("Rating, live scale", "评级（当前标准）", f"=KC_RATING({target},Price,RatingScale)", "big_text"),
+        ("Rating, live scale (中文)", "评级（中文）", f'=KC_RATING({target},Price,RatingScale,"zh")', "big_text"),
+        ("Rating, buy_hold_sell", "买入/持有/卖出", f'=KC_RATING({target},Price,"buy_hold_sell")', "text"),
+        ("Rating, overweight_underweight", "增持/中性/减持", f'=KC_RATING({target},Price,"overweight_underweight")',
          "text"),
     ]
     for en, zh, formula, fmt in items:
@@ -533,7 +573,7 @@ def write_rating(w: Writer, model: Model) -> None:
         w.formula(row, 2, formula, fmt)
         row += 1
     row += 1
-    w.ws.write(row, 0, "A custom scale: a two-column range of (minimum upside, label)", f["section"])
+    w.text(row, 0, "A custom scale: a two-column range of (minimum upside, label)", "section")
     row += 1
     custom_top = row
     for minimum, label in ((0.30, "Strong Buy"), (0.10, "Buy"), (-0.10, "Hold"), (-0.30, "Reduce"), (-1.0, "Sell")):
@@ -542,28 +582,27 @@ def write_rating(w: Writer, model: Model) -> None:
         row += 1
     custom = span(custom_top, 2, row - 1, 3, True)
     w.labels(row, "Rating on the custom scale", "自定义评级")
-    w.formula(row, 2, f"=KC_RATING({target},Price_HKD,{custom})", "big_text")
+    w.formula(row, 2, f"=KC_RATING({target},Price,{custom})", "big_text")
     row += 2
     if "ps_target" in model.refs:
-        w.ws.write(row, 0, "Seed 000's method: P/S target vs US$ ADS price", f["section"])
+        w.text(row, 0, "Seed 000's method: P/S target vs US$ ADS price", "section")
         row += 1
         w.labels(row, "P/S target (US$ per ADS)", "市销率目标价（美元）")
         w.formula(row, 2, f"={model.refs['ps_target']}", "per_share_link")
         row += 1
         w.labels(row, "Upside", "潜在涨幅")
-        w.formula(row, 2, f"=KC_UPSIDE({model.refs['ps_target']},Price_USD)", "percent")
+        w.formula(row, 2, f"=KC_UPSIDE({model.refs['ps_target']},ADS_Price)", "percent")
         row += 1
         w.labels(row, "Rating (buy_hold_sell)", "评级")
-        w.formula(row, 2, f'=KC_RATING({model.refs["ps_target"]},Price_USD,"buy_hold_sell")', "big_text")
-        w.formula(row, 3, f'=KC_RATING({model.refs["ps_target"]},Price_USD,"buy_hold_sell","zh")', "big_text")
+        w.formula(row, 2, f'=KC_RATING({model.refs["ps_target"]},ADS_Price,"buy_hold_sell")', "big_text")
+        w.formula(row, 3, f'=KC_RATING({model.refs["ps_target"]},ADS_Price,"buy_hold_sell","zh")', "big_text")
         model.refs["ps_rating"] = on("Rating", cell(row, 2))
     w.ws.set_column(4, 4, 20)
 
 
 def write_comps(w: Writer, model: Model) -> None:
     f, data = w.f, model.data
-    w.title("Comps", "可比公司", "Peers as printed in seed 000 (Wind consensus, 2025-05-15); market caps in CNY 亿元 "
-                                "(100m). Blank = not printed.")
+    w.title("Comps", "可比公司", data["company"].get("peers_source", "Peers as given in the data file.") + " Blank = not given.")
     w.ws.set_column(7, 7, 70)
     w.header(3, "Company", "公司", ["Mkt cap", "PE TTM", "PE 25E", "PE 26E", "P/B", "P/S", "Note"])
     row = 4
@@ -586,7 +625,7 @@ def write_comps(w: Writer, model: Model) -> None:
         row += 2
     else:
         median = None
-    w.ws.write(row, 0, "KC cross-checks", f["section"])
+    w.text(row, 0, "KC cross-checks", "section")
     row += 1
     w.header(row, "Measure", "指标", ["KC_* (add-in)", "Native audit", "Difference"])
     row += 1
@@ -595,18 +634,18 @@ def write_comps(w: Writer, model: Model) -> None:
     if v.get("multiple"):
         checks += [
             ("ps_target", "P/S target, seed 000 (US$ per ADS)", "市销率目标价（美元/ADS）",
-             "=KC_MULTIPLE_TARGET(PS_Multiple,PS_Revenue,PS_Count,1/CNY_per_USD)",
-             "=PS_Multiple*PS_Revenue/PS_Count/CNY_per_USD", "per_share_bold"),
-            ("ps_market", "P/S at the US$ ADS price", "当前市销率", "=KC_MARKET_MULTIPLE(Price_USD,PS_Revenue,PS_Count,"
-             "1/CNY_per_USD)", "=Price_USD*CNY_per_USD*PS_Count/PS_Revenue", "multiple"),
+             "=KC_MULTIPLE_TARGET(PS_Multiple,PS_Revenue,PS_Count,1/ADS_FX)",
+             "=PS_Multiple*PS_Revenue/PS_Count/ADS_FX", "per_share_bold"),
+            ("ps_market", "P/S at the US$ ADS price", "当前市销率", "=KC_MARKET_MULTIPLE(ADS_Price,PS_Revenue,PS_Count,"
+             "1/ADS_FX)", "=ADS_Price*ADS_FX*PS_Count/PS_Revenue", "multiple"),
         ]
         if median:
             checks.append(("ps_peer", "Value at peer median P/S (US$ per ADS)", "按可比中位数估值",
-                           f"=KC_MULTIPLE_TARGET({median},PS_Revenue,PS_Count,1/CNY_per_USD)",
-                           f"={median}*PS_Revenue/PS_Count/CNY_per_USD", "per_share"))
+                           f"=KC_MULTIPLE_TARGET({median},PS_Revenue,PS_Count,1/ADS_FX)",
+                           f"={median}*PS_Revenue/PS_Count/ADS_FX", "per_share"))
     checks.append(("ev_revenue", "EV / LTM revenue at the HK$ price (seed 002: 3.69x)", "企业价值/收入",
-                   "=KC_MARKET_MULTIPLE(Price_HKD,LTM_Revenue,Shares,FX,NetDebt)",
-                   "=(Price_HKD/FX*Shares+NetDebt)/LTM_Revenue", "multiple"))
+                   "=KC_MARKET_MULTIPLE(Price,LTM_Revenue,Shares,FX,NetDebt)",
+                   "=(Price/FX*Shares+NetDebt)/LTM_Revenue", "multiple"))
     for key, en, zh, kc, native, fmt in checks:
         w.labels(row, en, zh)
         w.formula(row, 2, kc, fmt)
@@ -675,7 +714,7 @@ def write_statement(w: Writer, model: Model, statement: str) -> None:
                                  "cells": cells, "fails": fails})
             row += 1
     row += 1
-    w.ws.write(row, 0, "Ratios", f["section"])
+    w.text(row, 0, "Ratios", "section")
     row += 1
     for label_en, label_zh, formula, fmt in _ratios(model, statement):
         w.labels(row, label_en, label_zh, "label_indent")
@@ -798,8 +837,8 @@ SELF_CHECKS = [
     ("Rating at -38.6%", '=KC_RATING(5.1,8.3,"overweight_underweight")', "Underweight", None, "seed 002: Underweight"),
     ("Sensitivity cell = scalar value", "=INDEX(KC_SENSITIVITY({100,110,120},{0.09,0.1},{0.02,0.03}),2,1)"
      "-KC_DCF({100,110,120},0.1,0.02)", 0.0, 1e-9, "identity"),
-    ("Bad input gives a message", "=KC_DCF({1,2},0.03,0.03)", "KC_DCF: wacc (3.0%) must exceed terminal growth (3.0%)",
-     None, "the add-in's message"),
+    ("Bad input gives a one-line message", '=SUBSTITUTE(KC_DCF({1,2},0.03,0.03),"KC_DCF: ","")',
+     "wacc (3.0%) must exceed terminal growth (3.0%)", None, "the add-in's message"),
 ]
 
 
@@ -842,11 +881,11 @@ def write_summary(w: Writer, model: Model) -> None:
                      f"values in HK$ per share unless stated", f["subtitle"])
     facts = [
         ("Valuation date", "估值日", "=ValuationDate", "date"),
-        ("Share price (HK$)", "股价", "=Price_HKD", "per_share_link"),
+        ("Share price (HK$)", "股价", "=Price", "per_share_link"),
         ("Target price (HK$, live DCF)", "目标价", f"={model.refs['dcf_per_share_abs']}", "per_share_big"),
-        ("Upside", "潜在涨幅", f"=KC_UPSIDE({model.refs['dcf_per_share_abs']},Price_HKD)", "percent_big"),
-        ("Rating", "评级", f"=KC_RATING({model.refs['dcf_per_share_abs']},Price_HKD,RatingScale)", "big_text"),
-        ("评级", "", f'=KC_RATING({model.refs["dcf_per_share_abs"]},Price_HKD,RatingScale,"zh")', "big_text"),
+        ("Upside", "潜在涨幅", f"=KC_UPSIDE({model.refs['dcf_per_share_abs']},Price)", "percent_big"),
+        ("Rating", "评级", f"=KC_RATING({model.refs['dcf_per_share_abs']},Price,RatingScale)", "big_text"),
+        ("评级", "", f'=KC_RATING({model.refs["dcf_per_share_abs"]},Price,RatingScale,"zh")', "big_text"),
         ("Live scenario", "当前情景", "=Scenario", "text"),
         ("WACC / terminal growth", "", "=WACC", "percent"),
         ("Enterprise value (CNY m)", "企业价值", f"={model.refs['dcf_ev']}", "number_link"),
@@ -863,7 +902,7 @@ def write_summary(w: Writer, model: Model) -> None:
         row += 1
     model.refs["summary_checks"] = on("Summary", cell(row - 1, 2))
     row += 1
-    w.ws.write(row, 0, "Scenarios (DCF)", f["section"])
+    w.text(row, 0, "Scenarios (DCF)", "section")
     row += 1
     w.header(row, "Case", "情景", ["WACC", "g", "HK$/share", "US$/ADS", "Report", "vs report"])
     row += 1
@@ -880,17 +919,17 @@ def write_summary(w: Writer, model: Model) -> None:
         row += 1
     if "ps_target" in model.refs:
         row += 1
-        w.ws.write(row, 0, "Cross-check: seed 000's P/S method", f["section"])
+        w.text(row, 0, "Cross-check: seed 000's P/S method", "section")
         row += 1
         w.labels(row, "P/S target (US$ per ADS)", "市销率目标价")
         w.formula(row, 2, f"={model.refs['ps_target']}", "per_share_link")
-        w.formula(row, 3, f"=KC_UPSIDE({model.refs['ps_target']},Price_USD)", "percent")
+        w.formula(row, 3, f"=KC_UPSIDE({model.refs['ps_target']},ADS_Price)", "percent")
         w.formula(row, 4, f"={model.refs['ps_rating']}", "text")
         row += 1
 
     # Football field: value ranges against the price (HK$ per share).
     row += 1
-    w.ws.write(row, 0, "Valuation ranges (HK$ per share)", f["section"])
+    w.text(row, 0, "Valuation ranges (HK$ per share)", "section")
     row += 1
     w.header(row, "Method", "方法", ["Low", "High", "Bar"])
     row += 1
@@ -902,9 +941,9 @@ def write_summary(w: Writer, model: Model) -> None:
     if "ps_target" in model.refs:
         bars.append(("P/S 3.0x-4.0x FY revenue", "市销率法", "=KC_MULTIPLE_TARGET(3,PS_Revenue,Shares,FX)",
                      "=KC_MULTIPLE_TARGET(4,PS_Revenue,Shares,FX)"))
-    bars.append(("52-week range", "52周区间", "=W52_Low_USD*CNY_per_USD*FX/ADS_Ratio",
-                 "=W52_High_USD*CNY_per_USD*FX/ADS_Ratio"))
-    bars.append(("Current price", "现价", "=Price_HKD*0.995", "=Price_HKD*1.005"))
+    bars.append(("52-week range", "52周区间", "=W52_Low*ADS_FX*FX/ADS_Ratio",
+                 "=W52_High*ADS_FX*FX/ADS_Ratio"))
+    bars.append(("Current price", "现价", "=Price*0.995", "=Price*1.005"))
     for en, zh, low, high in bars:
         w.labels(row, en, zh)
         w.formula(row, 2, low, "per_share")
@@ -951,11 +990,6 @@ ABOUT = [
         "Rating: upside = target / price - 1; Buy at +20% or more, Sell at -20% or less; Overweight/Underweight at",
         "+/-10% (see the Rating sheet). Errors show as a short message in the cell, never a traceback.",
     ]),
-    ("Sources", [
-        "Seed 000: Guoyuan Securities (HK), 2025-05-15, KC.US Buy, target US$17.6 (P/S 3.5x FY2025E revenue).",
-        "Seed 002: DCF report, 2025-09-16, 3896.HK Underweight, target HK$5.10 (DCF, WACC 10.5%, g 3%).",
-        "Every number inferred from the scrambled source tables is noted in the data file next to the number.",
-    ]),
 ]
 
 
@@ -971,7 +1005,12 @@ def write_about(w: Writer, model: Model) -> None:
             w.ws.write(row, 0, line, f["text"])
             row += 1
         row += 1
-    w.ws.write(row, 0, f"Data file: {model.data.get('_path', '')}", f["note"])
+    w.text(row, 0, "Sources", "section")
+    row += 1
+    for line in model.data["company"].get("sources", []):
+        w.text(row, 0, line)
+        row += 1
+    w.ws.write(row + 1, 0, f"Data file: {Path(model.data.get('_path', '')).name}", f["note"])
 
 
 def write_xlwings_conf(w: Writer, model: Model) -> None:
@@ -991,7 +1030,8 @@ def write_template(data: dict, path: str) -> Model:
                          "comments": "Built by `kc build`; cached values computed by the KC core."})
     formats = make_formats(book)
     model = Model(data, list(data["statements"]["years"]))
-    writers = {name: Writer(book, formats, name) for name in SHEET_ORDER}
+    localise = localiser(data["valuation"])
+    writers = {name: Writer(book, formats, name, localise) for name in SHEET_ORDER}
     for statement in STATEMENTS:
         write_statement(writers[STATEMENT_SHEETS[statement][0]], model, statement)
     add_tie_out_checks(model)

@@ -1,0 +1,115 @@
+"""``kc check``: is this workbook sound?
+
+Reports, by sheet and cell: cells holding an error; failing checks (a defined name ending in ``OK``
+that is not OK/TRUE, and every FALSE status on a sheet named Checks); KC_* formulas whose cached value
+is the add-in's message for invalid arguments; cells whose cached value differs from a fresh headless
+recomputation; and volatile functions (OFFSET, INDIRECT, TODAY, NOW, RAND, ...) upstream of a KC_* cell,
+which would make Excel recompute add-in cells on every change, or turn them into #NAME? on a machine
+without the add-in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from addin.cell_messages import is_message
+from workbook import xlsx_package as pkg
+from workbook.freeze import calls_kc
+from workbook.recalc import formula_cells, recalculate
+from workbook.refresh import cached_values, same_value
+
+VOLATILE = ("OFFSET", "INDIRECT", "TODAY", "NOW", "RAND", "RANDBETWEEN", "RANDARRAY", "CELL", "INFO")
+_VOLATILE_CALL = re.compile(r"(?<![A-Za-z0-9_.])(?:_xlfn\.)?(" + "|".join(VOLATILE) + r")\s*\(", re.I)
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_REFERENCE = re.compile(
+    r"(?:(?P<sheet>'(?:[^']|'')+'|[A-Za-z0-9_.]+)!)?(?P<a>\$?[A-Z]{1,3}\$?\d+)(?::(?P<b>\$?[A-Z]{1,3}\$?\d+))?"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)(?![A-Za-z0-9_.]*\s*\()")
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    sheet: str
+    cell: str
+    detail: str
+
+
+def _precedents(sheet: str, formula: str, names: dict) -> list[tuple[str, str]]:
+    text = _STRING.sub('""', formula)
+    found = []
+    for match in _REFERENCE.finditer(text):
+        if match.group("a"):
+            target_sheet = (match.group("sheet") or sheet).strip("'").replace("''", "'")
+            ref = match.group("a") + (":" + match.group("b") if match.group("b") else "")
+            found += [(target_sheet, c) for c in pkg.range_cells(ref.replace("$", ""))]
+        elif match.group("name") in names:
+            target_sheet, ref = names[match.group("name")]
+            found += [(target_sheet, c) for c in pkg.range_cells(ref)]
+    return found
+
+
+def volatile_upstream(cells, names) -> list[Problem]:
+    formulas_at = {(c.sheet, c.ref): c.formula for c in cells}
+    problems, volatile_memo = [], {}
+
+    def has_volatile(key, seen) -> str | None:
+        if key in volatile_memo:
+            return volatile_memo[key]
+        if key in seen or key not in formulas_at:
+            return None
+        seen.add(key)
+        formula = formulas_at[key]
+        match = _VOLATILE_CALL.search(_STRING.sub('""', formula))
+        result = f"{key[0]}!{key[1]} uses {match.group(1).upper()}" if match else None
+        if result is None:
+            for precedent in _precedents(key[0], formula, names):
+                result = has_volatile(precedent, seen)
+                if result:
+                    break
+        volatile_memo[key] = result
+        return result
+
+    for c in cells:
+        if calls_kc(c.formula):
+            culprit = has_volatile((c.sheet, c.ref), set())
+            if culprit:
+                problems.append(Problem("volatile upstream", c.sheet, c.ref, f"KC_* cell depends on {culprit}"))
+    return problems
+
+
+def check_book(path) -> list[Problem]:
+    cells = formula_cells(path)
+    with pkg.open_package(path) as package:
+        names = pkg.defined_names(package)
+    stored = cached_values(path)
+    problems: list[Problem] = []
+    for c in cells:
+        old = stored.get(c.sheet, {}).get(c.ref)
+        if old and old[0] == "e":
+            problems.append(Problem("error", c.sheet, c.ref, f"={c.formula} shows {old[1]}"))
+        elif old and old[0] == "str" and is_message(old[1]):
+            problems.append(Problem("invalid KC_* arguments", c.sheet, c.ref, old[1]))
+    for name, (sheet, ref) in names.items():
+        if name.upper().endswith("OK") and ":" not in ref:
+            old = stored.get(sheet, {}).get(ref)
+            if old and not ((old[0] == "str" and old[1] == "OK") or (old[0] == "b" and old[1] == "1")):
+                problems.append(Problem("failing check", sheet, ref, f"{name} is {old[1]}"))
+    for c in cells:
+        if c.sheet.lower() == "checks" and c.formula.upper().startswith("AND("):
+            old = stored.get(c.sheet, {}).get(c.ref)
+            if old and old[0] == "b" and old[1] == "0":
+                problems.append(Problem("failing check", c.sheet, c.ref, f"={c.formula} is FALSE"))
+    fresh = recalculate(path).values()
+    for sheet, values in fresh.items():
+        for ref, value in values.items():
+            if not same_value(stored.get(sheet, {}).get(ref), value):
+                old = stored.get(sheet, {}).get(ref)
+                problems.append(Problem("stale value", sheet, ref,
+                                        f"stored {old[1] if old else 'nothing'}, recomputed {value}"))
+    problems += volatile_upstream(cells, names)
+    return problems
+
+
+def as_json(problems: list[Problem]) -> list[dict]:
+    return [asdict(p) for p in problems]
