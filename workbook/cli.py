@@ -46,26 +46,29 @@ def cmd_value(args) -> int:
         return 0
     print(f"{summary['company']} ({data['company'].get('ticker_hk', '')} / {data['company'].get('ticker_us', '')})"
           f"  valuation date {v.get('valuation_date', '')}")
-    print(f"DCF ({v.get('convention', 'end')} of period), CNY millions; HK$ at {v['fx']} HKD/CNY, "
-          f"US$ per ADS at {v['ads_fx']} CNY/USD x {v.get('ads_ratio', 1):g} shares")
-    header = f"{'case':<6}{'WACC':>7}{'g':>6}{'EV':>10}{'TV share':>9}{'HK$/sh':>9}{'US$/ADS':>9}{'printed':>9}"
+    model_ccy, quote, ads = (v.get("model_currency", "CNY"), v.get("quote_currency", "HKD"),
+                             v.get("ads_currency", "USD"))
+    print(f"DCF ({v.get('convention', 'end')} of period), {model_ccy} millions; per share in {quote} at {v['fx']} "
+          f"{quote}/{model_ccy}; per ADS in {ads} at {v['ads_fx']} {model_ccy}/{ads} x {v.get('ads_ratio', 1):g} shares")
+    header = (f"{'case':<9}{'WACC':>7}{'g':>6}{'EV':>10}{'TV share':>9}{quote + '/sh':>9}{ads + '/ADS':>9}"
+              f"{'report':>9}")
     print(header)
     print("-" * len(header))
     for c in cases:
         printed = f"{c.printed_value:.2f}" if c.printed_value is not None else ""
-        print(f"{c.name:<6}{c.wacc:>7.1%}{c.terminal_growth:>6.1%}{c.result.ev:>10,.0f}{c.result.tv_share:>9.1%}"
+        print(f"{c.name:<9}{c.wacc:>7.1%}{c.terminal_growth:>6.1%}{c.result.ev:>10,.0f}{c.result.tv_share:>9.1%}"
               f"{c.result.per_share:>9.2f}{c.per_ads_usd:>9.2f}{printed:>9}")
     if summary["weighted"] is not None:
-        print(f"probability-weighted value: HK${summary['weighted']:.2f}")
-    print(f"target (live case '{summary['live'].name}'): HK${summary['target']:.2f}  price HK${summary['price']:.2f}  "
-          f"upside {_percent(summary['upside'])}  rating {summary['rating']} / {summary['rating_zh']}"
-          + (f"  (report: HK${v['printed_target']:.2f})" if v.get("printed_target") else ""))
+        print(f"probability-weighted value: {quote} {summary['weighted']:.2f}")
+    print(f"target (live case '{summary['live'].name}'): {quote} {summary['target']:.2f}  price {quote} "
+          f"{summary['price']:.2f}  upside {_percent(summary['upside'])}  rating {summary['rating']} / "
+          f"{summary['rating_zh']}" + (f"  (report: {quote} {v['printed_target']:.2f})" if v.get("printed_target") else ""))
     m = summary["multiple"]
     if m:
         print(f"multiple cross-check: P/S {m['multiple']}x FY{m['metric_year']} revenue {m['metric']:,.0f} / "
-              f"{m['count']:g}m ADS / {m['ads_fx']} CNY/USD = US${m['target']:.2f} per ADS vs US${m['price']:.2f}: "
-              f"upside {_percent(m['upside'])}, {m['rating']} / {m['rating_zh']}"
-              + (f"  (report: US${m['printed_target']:.2f})" if m.get("printed_target") else ""))
+              f"{m['count']:g}m ADS / {m['ads_fx']} {model_ccy}/{ads} = {ads} {m['target']:.2f} per ADS vs "
+              f"{ads} {m['price']:.2f}: upside {_percent(m['upside'])}, {m['rating']} / {m['rating_zh']}"
+              + (f"  (report: {ads} {m['printed_target']:.2f})" if m.get("printed_target") else ""))
     return 0
 
 

@@ -158,11 +158,6 @@ def write_assumptions(w: Writer, model: Model) -> None:
         ("ADS_FX", "CNY per USD", "汇率 人民币/美元", v["ads_fx"], "per_share",
          "inferred from seed 000's target (3.5 x 9,880 / (17.6 x 274))"),
         ("ADS_Price", "ADS price (US$)", "ADS 股价（美元）", v.get("ads_price", 0), "per_share", "KC.US, seed 000"),
-        ("W52_Low", "52-week low (US$ per ADS)", "52周最低（美元）", m0.get("week52_low_usd", 0), "per_share", "seed 000"),
-        ("W52_High", "52-week high (US$ per ADS)", "52周最高（美元）", m0.get("week52_high_usd", 0), "per_share",
-         "seed 000"),
-        ("LTM_Revenue", "LTM revenue (CNY m)", "过去12个月收入", data.get("market_002", {}).get("ltm_revenue_m", 0),
-         "number1", "seed 002"),
         ("Convention", "Discounting convention", "折现惯例", v.get("convention", "end"), "text",
          "end = end of year (as Excel NPV and seed 002); mid = mid-year"),
         ("Scenario", "Live scenario", "当前情景", v["live_scenario"], "text", "drives DCF, Sensitivity and Summary"),
@@ -170,6 +165,13 @@ def write_assumptions(w: Writer, model: Model) -> None:
         ("TieTolerance", "Tie-out tolerance (CNY m)", "勾稽容差", 1, "general",
          "printed figures are rounded to 1m; subtotals may differ by 1"),
     ]
+    # Optional market data: rows only where the data file has them.
+    ltm = v.get("ltm_revenue", data.get("market_002", {}).get("ltm_revenue_m"))
+    if ltm is not None:
+        rows.insert(9, ("LTM_Revenue", "LTM revenue (CNY m)", "过去12个月收入", ltm, "number1", ""))
+    if m0.get("week52_low_usd") is not None and m0.get("week52_high_usd") is not None:
+        rows[9:9] = [("W52_Low", "52-week low (US$ per ADS)", "52周最低（美元）", m0["week52_low_usd"], "per_share", ""),
+                     ("W52_High", "52-week high (US$ per ADS)", "52周最高（美元）", m0["week52_high_usd"], "per_share", "")]
     row = 4
     for name, en, zh, value, kind, note in rows:
         note = sources.get(name, note if name in GENERIC_NOTES else "")
@@ -643,9 +645,10 @@ def write_comps(w: Writer, model: Model) -> None:
             checks.append(("ps_peer", "Value at peer median P/S (US$ per ADS)", "按可比中位数估值",
                            f"=KC_MULTIPLE_TARGET({median},PS_Revenue,PS_Count,1/ADS_FX)",
                            f"={median}*PS_Revenue/PS_Count/ADS_FX", "per_share"))
-    checks.append(("ev_revenue", "EV / LTM revenue at the HK$ price (seed 002: 3.69x)", "企业价值/收入",
-                   "=KC_MARKET_MULTIPLE(Price,LTM_Revenue,Shares,FX,NetDebt)",
-                   "=(Price/FX*Shares+NetDebt)/LTM_Revenue", "multiple"))
+    if "LTM_Revenue" in model.refs:
+        checks.append(("ev_revenue", "EV / LTM revenue at the HK$ price", "企业价值/收入",
+                       "=KC_MARKET_MULTIPLE(Price,LTM_Revenue,Shares,FX,NetDebt)",
+                       "=(Price/FX*Shares+NetDebt)/LTM_Revenue", "multiple"))
     for key, en, zh, kc, native, fmt in checks:
         w.labels(row, en, zh)
         w.formula(row, 2, kc, fmt)
@@ -941,8 +944,8 @@ def write_summary(w: Writer, model: Model) -> None:
     if "ps_target" in model.refs:
         bars.append(("P/S 3.0x-4.0x FY revenue", "市销率法", "=KC_MULTIPLE_TARGET(3,PS_Revenue,Shares,FX)",
                      "=KC_MULTIPLE_TARGET(4,PS_Revenue,Shares,FX)"))
-    bars.append(("52-week range", "52周区间", "=W52_Low*ADS_FX*FX/ADS_Ratio",
-                 "=W52_High*ADS_FX*FX/ADS_Ratio"))
+    if "W52_Low" in model.refs:
+        bars.append(("52-week range", "52周区间", "=W52_Low*ADS_FX*FX/ADS_Ratio", "=W52_High*ADS_FX*FX/ADS_Ratio"))
     bars.append(("Current price", "现价", "=Price*0.995", "=Price*1.005"))
     for en, zh, low, high in bars:
         w.labels(row, en, zh)

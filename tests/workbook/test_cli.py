@@ -18,7 +18,7 @@ def test_value_table(capsys):
     code, out, _ = run(capsys, "value")
     assert code == 0
     assert "Underweight / 减持" in out and "Buy / 买入" in out
-    assert "US$17.60 per ADS" in out and "upside +27.8%" in out
+    assert "USD 17.60 per ADS" in out and "upside +27.8%" in out
 
 
 def test_value_json_reproduces_both_seeds(capsys):

@@ -1,0 +1,53 @@
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from workbook import libreoffice
+from workbook.build import build
+
+EXAMPLE_DATA = Path(__file__).parent / "data" / "example_company.toml"
+needs_libreoffice = pytest.mark.skipif(not libreoffice.available(),
+                                       reason="LibreOffice (soffice) is not installed; scripts/test installs it")
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """The KC template, built once for the session; tests copy it before changing anything."""
+    path = tmp_path_factory.mktemp("built") / "KC_Model.xlsx"
+    build(None, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def example_book(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("example") / "Example.xlsx"
+    build(EXAMPLE_DATA, path)
+    return path
+
+
+@pytest.fixture()
+def book_copy(built_book, tmp_path) -> Path:
+    target = tmp_path / "Model.xlsx"
+    shutil.copyfile(built_book, target)
+    return target
+
+
+def values(path):
+    return openpyxl.load_workbook(path, data_only=True)
+
+
+def formulas(path):
+    return openpyxl.load_workbook(path)
+
+
+def formula_cells(path):
+    """(sheet, cell, formula text) of every formula cell, array formulas included."""
+    book = formulas(path)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for c in row:
+                text = c.value.text if type(c.value).__name__ == "ArrayFormula" else c.value
+                if isinstance(text, str) and text.startswith("="):
+                    yield sheet.title, c.coordinate, text
