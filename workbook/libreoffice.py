@@ -50,7 +50,10 @@ def convert(path: str | Path, fmt: str, outdir: str | Path, *, recalculate: bool
             done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
             raise BookError(f"LibreOffice did not finish converting {path.name} in {TIMEOUT_SECONDS} s") from None
-    target = outdir / (path.stem + "." + fmt.split(":")[0])
+    extension = fmt.split(":")[0]
+    target = outdir / (path.stem + "." + extension)
+    if not target.exists():  # one file per sheet (CSV of all sheets): Book-Sheet.csv
+        target = next(iter(sorted(outdir.glob(f"{path.stem}-*.{extension}"))), target)
     if done.returncode != 0 or not target.exists():
         raise BookError(f"LibreOffice could not convert {path.name} to {fmt}: {done.stderr.strip()[:200]}")
     return target

@@ -1,0 +1,85 @@
+"""LibreOffice, an independent spreadsheet program, against our cached values."""
+
+import csv
+import math
+import shutil
+
+import pytest
+
+from workbook import libreoffice
+from workbook.cached_values import write_cached_values
+from workbook.freeze import freeze
+from workbook.refresh import refresh_book
+
+from tests.workbook.conftest import formula_cells, needs_libreoffice, values
+
+pytestmark = needs_libreoffice
+
+
+def same(a, b) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def compare_with_libreoffice(ours_path, tmp_path):
+    """Every formula cell of ``ours_path`` against LibreOffice's full recalculation of it."""
+    lo_path = libreoffice.recalculated(ours_path, tmp_path / "lo")
+    ours, theirs = values(ours_path), values(lo_path)
+    cells = list(formula_cells(ours_path))
+    mismatches = [(s, r, ours[s][r].value, theirs[s][r].value) for s, r, _ in cells
+                  if not same(ours[s][r].value, theirs[s][r].value)]
+    errors = [(ws.title, c.coordinate, c.value) for ws in theirs.worksheets for row in ws.iter_rows() for c in row
+              if isinstance(c.value, str) and c.value.startswith("#")]
+    return cells, mismatches, errors
+
+
+def test_pdf_and_csv_show_the_cached_numbers(built_book, tmp_path):
+    (tmp_path / "lo").mkdir()
+    pdf = libreoffice.convert(built_book, "pdf", tmp_path / "lo")
+    assert pdf.stat().st_size > 20_000
+    # All sheets to CSV (one file per sheet); the Summary shows the cached target, not #NAME?.
+    libreoffice.convert(built_book, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1",
+                        tmp_path / "lo")
+    summary = next((tmp_path / "lo").glob("*Summary*.csv"))
+    rows = list(csv.reader(summary.open(encoding="utf-8")))
+    target = next(r for r in rows if r and r[0].startswith("Target price"))
+    assert target[2] == "5.07"
+    rating = next(r for r in rows if r and r[0] == "Rating")
+    assert rating[2] == "Underweight"
+    dcf = next((tmp_path / "lo").glob("*DCF*.csv")).read_text(encoding="utf-8")
+    assert "#NAME?" not in dcf
+
+
+def test_libreoffice_really_recalculates(book_copy, tmp_path):
+    """The oracle is independent: a wrong cached value of a native formula is corrected by LibreOffice."""
+    tampered = tmp_path / "tampered.xlsx"
+    write_cached_values(book_copy, tampered, {"DCF": {"D21": 999.0}})  # native audit of the per-share value
+    lo = values(libreoffice.recalculated(tampered, tmp_path / "lo"))
+    assert values(tampered)["DCF"]["D21"].value == 999.0
+    assert lo["DCF"]["D21"].value == pytest.approx(5.0734, abs=1e-4)
+
+
+def test_frozen_copy_recalculated_by_libreoffice_has_no_error_and_same_values(book_copy, tmp_path):
+    frozen = tmp_path / "Shared.xlsx"
+    freeze(book_copy, frozen)
+    cells, mismatches, errors = compare_with_libreoffice(frozen, tmp_path)
+    assert len(cells) > 450
+    assert mismatches == []
+    assert errors == []
+
+
+def test_after_a_refresh_native_formulas_agree_with_libreoffice(book_copy, tmp_path, monkeypatch):
+    # Change the live scenario's WACC to 11% through an input cell, refresh, then let LibreOffice recompute
+    # every native formula of the frozen result (KC_* cells frozen to the values the refresh computed).
+    changed = tmp_path / "Changed.xlsx"
+    write_cached_values(book_copy, changed, {}, {"Assumptions": {"D39": 0.11}})
+    refresh_book(changed)
+    frozen = tmp_path / "Changed_shared.xlsx"
+    freeze(changed, frozen)
+    cells, mismatches, errors = compare_with_libreoffice(frozen, tmp_path)
+    assert mismatches == [] and errors == []
+    assert values(frozen)["DCF"]["D21"].value == pytest.approx(4.7057, abs=1e-4)
+    shutil.rmtree(tmp_path / "lo", ignore_errors=True)
