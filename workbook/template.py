@@ -857,7 +857,7 @@ def write_self_check(w: Writer, model: Model) -> None:
     row = 6
     for what, formula, expected, tolerance, source in SELF_CHECKS:
         w.ws.write(row, 0, what, f["text"])
-        w.ws.write(row, 1, formula, f["note"])
+        w.ws.write_string(row, 1, formula.lstrip("="), f["note"])
         w.formula(row, 2, formula, "general")
         w.ws.write(row, 3, expected, f["general"])
         if tolerance is None:

@@ -51,3 +51,21 @@ def formula_cells(path):
                 text = c.value.text if type(c.value).__name__ == "ArrayFormula" else c.value
                 if isinstance(text, str) and text.startswith("="):
                     yield sheet.title, c.coordinate, text
+
+
+def named(path, name):
+    """(sheet, cell) of a one-cell defined name."""
+    from workbook import xlsx_package as pkg
+
+    with pkg.open_package(path) as package:
+        sheet, ref = pkg.defined_names(package)[name]
+    return sheet, ref.split(":")[0]
+
+
+def inputs(path, **by_name):
+    """{sheet: {cell: value}} for defined names, e.g. inputs(book, NetDebt=500.0)."""
+    out = {}
+    for name, value in by_name.items():
+        sheet, ref = named(path, name)
+        out.setdefault(sheet, {})[ref] = value
+    return out

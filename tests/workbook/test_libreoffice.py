@@ -11,7 +11,7 @@ from workbook.cached_values import write_cached_values
 from workbook.freeze import freeze
 from workbook.refresh import refresh_book
 
-from tests.workbook.conftest import formula_cells, needs_libreoffice, values
+from tests.workbook.conftest import formula_cells, inputs, needs_libreoffice, values
 
 pytestmark = needs_libreoffice
 
@@ -75,7 +75,7 @@ def test_after_a_refresh_native_formulas_agree_with_libreoffice(book_copy, tmp_p
     # Change the live scenario's WACC to 11% through an input cell, refresh, then let LibreOffice recompute
     # every native formula of the frozen result (KC_* cells frozen to the values the refresh computed).
     changed = tmp_path / "Changed.xlsx"
-    write_cached_values(book_copy, changed, {}, {"Assumptions": {"D39": 0.11}})
+    write_cached_values(book_copy, changed, {}, inputs(book_copy, Case_base_WACC=0.11))
     refresh_book(changed)
     frozen = tmp_path / "Changed_shared.xlsx"
     freeze(changed, frozen)

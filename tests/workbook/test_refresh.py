@@ -1,0 +1,135 @@
+"""kc refresh, freeze and check on real built workbooks."""
+
+import zipfile
+
+import pytest
+
+import kcfuncs
+from workbook import cli
+from workbook.cached_values import write_cached_values
+from workbook.check import check_book
+from workbook.freeze import freeze
+from workbook.refresh import refresh_book, refresh_books
+
+from tests.workbook.conftest import formula_cells, inputs, named, values
+
+SHEET_PARTS_AND_BOOK = ("xl/worksheets/", "xl/workbook.xml")
+
+
+def members(path):
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: z.read(i.filename) for i in z.infolist()}
+
+
+def base_flows():
+    return kcfuncs.fcf_path(kcfuncs.revenue_path(10370, [0.2, 0.18, 0.15, 0.12]), [0.02, 0.04, 0.06, 0.08, 0.10])
+
+
+def test_changed_assumption_refreshes_to_the_core_value(book_copy, tmp_path):
+    edited = tmp_path / "Edited.xlsx"
+    # The analyst sets the base-case WACC to 11.25% and the net debt to 500 (named input cells).
+    write_cached_values(book_copy, edited, {}, inputs(book_copy, Case_base_WACC=0.1125, NetDebt=500.0))
+    before = members(edited)
+    report = refresh_book(edited)
+    after = members(edited)
+    expected = kcfuncs.dcf_valuation(base_flows(), 0.1125, 0.03, 500.0, 4099.28, 1.1).per_share
+    book = values(edited)
+    assert book["DCF"]["C21"].value == pytest.approx(expected, rel=1e-12)
+    assert book["Summary"]["C6"].value == pytest.approx(expected, rel=1e-12)
+    assert report.changed > 100
+    # Only sheet XML (and the workbook part's calcPr) may change; every other member is byte-identical.
+    assert before.keys() == after.keys()
+    for name in before:
+        if not name.startswith(SHEET_PARTS_AND_BOOK):
+            assert before[name] == after[name], name
+    with zipfile.ZipFile(edited) as z:
+        original = {i.filename: (i.date_time, i.compress_type) for i in zipfile.ZipFile(book_copy).infolist()}
+        assert {i.filename: (i.date_time, i.compress_type) for i in z.infolist()} == original
+
+
+def test_unchanged_workbook_refresh_changes_nothing(book_copy):
+    before = members(book_copy)
+    report = refresh_book(book_copy)
+    assert report.changed == 0
+    assert members(book_copy) == before
+
+
+def test_refresh_with_a_data_file_loads_inputs(book_copy, tmp_path):
+    from workbook.company import default_data_path
+
+    text = default_data_path().read_text(encoding="utf-8").replace("price = 8.30 ", "price = 9.10 ", 1)
+    data = tmp_path / "kc_new_price.toml"
+    data.write_text(text, encoding="utf-8")
+    out = tmp_path / "Out.xlsx"
+    report = refresh_book(book_copy, out, data)
+    assert report.inputs > 200
+    book = values(out)
+    sheet, ref = named(out, "Price")
+    assert book[sheet][ref].value == 9.10
+    per_share = book["DCF"]["C21"].value
+    assert book["DCF"]["C23"].value == pytest.approx(per_share / 9.10 - 1, rel=1e-12)
+
+
+def test_backup_and_several_books_with_the_pool(built_book, tmp_path):
+    paths = []
+    for k in range(3):
+        target = tmp_path / f"Book{k}.xlsx"
+        target.write_bytes(built_book.read_bytes())
+        paths.append(str(target))
+    results = refresh_books(paths, backup=True, workers=2, progress=False)
+    assert [r.changed for r in results] == [0, 0, 0]
+    assert all((tmp_path / f"Book{k}.xlsx.bak").exists() for k in range(3))
+
+
+def test_freeze_replaces_kc_formulas_and_keeps_them_in_notes(book_copy, tmp_path):
+    import openpyxl
+
+    frozen = tmp_path / "Shared.xlsx"
+    result = freeze(book_copy, frozen)
+    assert result["frozen_cells"] > 100 and result["notes_skipped"] == []
+    remaining = [(s, r) for s, r, f in formula_cells(frozen) if "KC_" in f.upper()]
+    assert remaining == []
+    book = openpyxl.load_workbook(frozen)
+    note = book["DCF"]["C21"].comment.text
+    assert note.startswith("Frozen value. Original formula: =KC_DCF(Live_FCF,WACC")
+    assert "FROZEN COPY" in book["Summary"]["F1"].value
+    # Native formulas stay live, and the values equal the live model's.
+    assert book["DCF"]["D21"].value.startswith("=")
+    assert values(frozen)["DCF"]["C21"].value == values(book_copy)["DCF"]["C21"].value
+    with pytest.raises(Exception, match="must be a new file"):
+        freeze(book_copy, book_copy)
+
+
+def test_check_passes_a_built_book_and_flags_problems(book_copy, tmp_path, capsys):
+    assert check_book(book_copy) == []
+    assert cli.main(["check", str(book_copy)]) == 0
+    # A stale cached value, and an input that makes KC_* arguments invalid.
+    broken = tmp_path / "Broken.xlsx"
+    write_cached_values(book_copy, broken, {"DCF": {"D21": 1.0}}, inputs(book_copy, Case_base_TerminalGrowth=0.2))
+    kinds = {p.kind for p in check_book(broken)}
+    assert "stale value" in kinds
+    refresh_book(broken)
+    problems = check_book(broken)
+    kinds = {p.kind for p in problems}
+    assert "invalid KC_* arguments" in kinds and "failing check" in kinds
+    assert any("must exceed terminal growth (20.0%)" in p.detail for p in problems)
+    capsys.readouterr()
+    assert cli.main(["check", "--json", str(broken)]) == 1
+    assert '"ok": false' in capsys.readouterr().out
+
+
+def test_check_finds_volatile_functions_upstream_of_kc_cells(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "Volatile.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Model")
+    sheet.write_row("A1", [100, 110, 120])
+    sheet.write_formula("A2", "=0.09+TODAY()*0")
+    sheet.write_formula("B2", "=A2+0.01")
+    sheet.write_formula("C2", "=KC_DCF(A1:C1,B2,0.02)")
+    sheet.write_formula("D2", "=KC_DCF(A1:C1,0.1,0.02)")
+    book.close()
+    volatile = [p for p in check_book(path) if p.kind == "volatile upstream"]
+    assert [(p.sheet, p.cell) for p in volatile] == [("Model", "C2")]
+    assert "Model!A2 uses TODAY" in volatile[0].detail
