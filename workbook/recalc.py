@@ -51,6 +51,7 @@ def preflight(cells: list[FormulaCell]) -> None:
     function it does not know."""
     parser = formulas.Parser()
     known = formulas.get_functions()
+    missing = known.default_factory()  # what the engine's registry answers for a name it lacks
     for cell in cells:
         if "'" in cell.sheet:
             raise BookError(f"sheet {cell.sheet!r}: names with an apostrophe are not supported by the engine")
@@ -64,7 +65,7 @@ def preflight(cells: list[FormulaCell]) -> None:
                 name = token.name.upper()
                 if name.startswith("_XLFN."):
                     name = name[6:]
-                if name not in known and not name.startswith("_XLWS."):
+                if known.get(name, missing) is missing and not name.startswith("_XLWS."):
                     raise BookError(f"{cell.sheet}!{cell.ref}: function {name} is not supported headless")
 
 
