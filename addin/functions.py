@@ -267,4 +267,12 @@ def KC_IMPLIED_GROWTH(terminal_value, final_flow, wacc):
                                            xv.number("final_flow", final_flow), xv.number("wacc", wacc))
 
 
+@xw.sub
+def RefreshKCData():
+    """Macro: reload statements and market data from the data file into this workbook, then recalculate."""
+    from addin.excel_refresh import refresh
+
+    refresh(xw.Book.caller())
+
+
 EXCEL_FUNCTIONS = {name: obj for name, obj in dict(globals()).items() if name.startswith("KC_") and callable(obj)}

@@ -196,3 +196,11 @@ failed:
     KC_UPSIDE = Err.Description
 End Function
 
+Sub RefreshKCData()
+    #If App = "Microsoft Excel" Then
+        XLPy.CallUDF "addin.functions", "RefreshKCData", Array(), ThisWorkbook, Application.Caller
+    #Else
+        XLPy.CallUDF "addin.functions", "RefreshKCData", Array()
+    #End If
+End Sub
+

@@ -147,6 +147,12 @@ def cmd_check(args) -> int:
     return 0 if not problems else 1
 
 
+def cmd_excel_setup(args) -> int:
+    from addin.excel_setup import run
+
+    return run()
+
+
 def cmd_vba(args) -> int:
     from addin import vba
 
@@ -192,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("book", metavar="BOOK")
     check.add_argument("--json", action="store_true", help="print JSON for machines")
     check.set_defaults(run=cmd_check)
+
+    setup = verbs.add_parser("excel-setup", help="Windows: install the xlwings add-in and point it at the KC functions")
+    setup.set_defaults(run=cmd_excel_setup)
 
     export = verbs.add_parser("vba", help="regenerate addin/xlwings_udfs.bas and macro_options.json with xlwings")
     export.set_defaults(run=cmd_vba)

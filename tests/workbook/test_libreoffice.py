@@ -11,7 +11,7 @@ from workbook.cached_values import write_cached_values
 from workbook.freeze import freeze
 from workbook.refresh import refresh_book
 
-from tests.workbook.conftest import formula_cells, inputs, needs_libreoffice, values
+from tests.conftest import formula_cells, inputs, needs_libreoffice, values
 
 pytestmark = needs_libreoffice
 

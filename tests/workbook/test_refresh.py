@@ -11,7 +11,7 @@ from workbook.check import check_book
 from workbook.freeze import freeze
 from workbook.refresh import refresh_book, refresh_books
 
-from tests.workbook.conftest import formula_cells, inputs, named, values
+from tests.conftest import formula_cells, inputs, named, values
 
 SHEET_PARTS_AND_BOOK = ("xl/worksheets/", "xl/workbook.xml")
 

@@ -13,7 +13,7 @@ from workbook.model import value_scenario
 from workbook.refresh import cached_values
 from workbook.template import SHEET_ORDER
 
-from tests.workbook.conftest import EXAMPLE_DATA, formula_cells, formulas, values
+from tests.conftest import EXAMPLE_DATA, formula_cells, formulas, values
 
 INPUT_NAMES = {"ValuationDate", "Price", "Shares", "NetDebt", "FX", "ADS_Ratio", "ADS_FX", "ADS_Price", "Convention",
                "Scenario", "RatingScale", "WACC", "TerminalGrowth", "Live_Revenue", "Live_Growth", "Live_Margins",

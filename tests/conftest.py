@@ -7,7 +7,7 @@ import pytest
 from workbook import libreoffice
 from workbook.build import build
 
-EXAMPLE_DATA = Path(__file__).parent / "data" / "example_company.toml"
+EXAMPLE_DATA = Path(__file__).parent / "workbook" / "data" / "example_company.toml"
 needs_libreoffice = pytest.mark.skipif(not libreoffice.available(),
                                        reason="LibreOffice (soffice) is not installed; scripts/test installs it")
 
