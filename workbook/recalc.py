@@ -2,14 +2,15 @@
 
 The KC_* functions are registered from the objects Excel calls (``workbook.engine``). Results come
 back as {sheet name: {cell: value}} for every formula cell and every cell a spilled array covers, ready
-for ``workbook.cached_values``. Before loading, every formula is parsed once here so a formula the
-engine cannot read is reported by sheet and cell (the engine's own errors name neither), and so are
-functions it does not know (it would silently give #NAME?).
+for ``workbook.cached_values``. Before loading, a scan of every formula names the first cell that calls
+a function the engine lacks (it would silently give #NAME?); if loading fails, every formula is parsed
+to name the cell the engine cannot read (its own errors name neither sheet nor cell).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from pathlib import Path
 os.environ.setdefault("TQDM_DISABLE", "1")  # the engine draws a progress bar otherwise
 
 import formulas  # noqa: E402
-from formulas.tokens.function import Function  # noqa: E402
 
 from workbook import engine  # noqa: E402,F401 - registers the KC_* functions before any load
 from workbook import xlsx_package as pkg  # noqa: E402
@@ -46,27 +46,36 @@ def formula_cells(path: str | Path) -> list[FormulaCell]:
     return found
 
 
-def preflight(cells: list[FormulaCell]) -> None:
-    """Raise a BookError naming the first cell whose formula the engine cannot parse or whose
-    function it does not know."""
-    parser = formulas.Parser()
+_FUNCTION_NAME = re.compile(r"(?<![A-Za-z0-9_.$])([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+
+
+def unknown_functions(cells: list[FormulaCell]) -> None:
+    """Raise a BookError naming the first cell that calls a function the engine does not have (it would
+    silently give #NAME?). A scan of the text: cheap enough to run on every refresh."""
     known = formulas.get_functions()
     missing = known.default_factory()  # what the engine's registry answers for a name it lacks
     for cell in cells:
         if "'" in cell.sheet:
             raise BookError(f"sheet {cell.sheet!r}: names with an apostrophe are not supported by the engine")
+        for name in _FUNCTION_NAME.findall(_STRING.sub('""', cell.formula)):
+            name = name.upper()
+            if name.startswith("_XLFN."):
+                name = name[6:]
+            if known.get(name, missing) is missing and not name.startswith("_XLWS."):
+                raise BookError(f"{cell.sheet}!{cell.ref}: function {name} is not supported headless")
+
+
+def unparseable(cells: list[FormulaCell]) -> None:
+    """Raise a BookError naming the first cell whose formula the engine cannot parse (its own errors
+    name neither sheet nor cell). Run when loading failed, to say where."""
+    parser = formulas.Parser()
+    for cell in cells:
         try:
-            tokens, _ = parser.ast("=" + cell.formula)
+            parser.ast("=" + cell.formula)
         except Exception as error:  # noqa: BLE001 - the engine raises several kinds
             raise BookError(f"{cell.sheet}!{cell.ref}: the formula ={cell.formula} cannot be parsed "
                             f"({type(error).__name__})") from None
-        for token in tokens:
-            if isinstance(token, Function):
-                name = token.name.upper()
-                if name.startswith("_XLFN."):
-                    name = name[6:]
-                if known.get(name, missing) is missing and not name.startswith("_XLWS."):
-                    raise BookError(f"{cell.sheet}!{cell.ref}: function {name} is not supported headless")
 
 
 def _key(book: str, sheet: str, ref: str) -> str:
@@ -110,7 +119,7 @@ def recalculate(path: str | Path, inputs: dict | None = None) -> Recalculation:
     """Load and compute ``path``. ``inputs``: {(sheet, cell): value} overriding input cells."""
     path = Path(path)
     cells = formula_cells(path)
-    preflight(cells)
+    unknown_functions(cells)
     # The engine keys everything by file name; load a private copy under a fixed, safe name.
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "book.xlsx"
@@ -120,6 +129,7 @@ def recalculate(path: str | Path, inputs: dict | None = None) -> Recalculation:
         except BookError:
             raise
         except Exception as error:  # noqa: BLE001
+            unparseable(cells)
             raise BookError(f"{path}: the formula engine cannot load this workbook ({type(error).__name__}: "
                             f"{str(error).splitlines()[0] if str(error) else ''})") from None
         overrides = {_key(copy.name, sheet, ref): value for (sheet, ref), value in (inputs or {}).items()}
