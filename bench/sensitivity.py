@@ -717,7 +717,9 @@ def main(argv=None) -> int:
         print(f"  [{'pass' if c['passed'] else 'FAIL'}] {c['check']}: max relative difference "
               f"{c['max_rel_diff']:.2e} (tolerance {c['tolerance']:.0e})")
     notes.insert(0, "ratio = peer/ours: for times, how many times faster ours is (below 1: slower); for "
-                    "calls/s, how many times more calls/s the peer makes.")
+                    "calls/s, how many times more calls/s the peer makes. 'ours' for one grid size can differ "
+                    "between rows: each row's ours was sampled alternately with that row's peer (the LibreOffice "
+                    "rows reuse the floor rows' samples).")
     notes.append("LibreOffice timing: one persistent headless soffice (started before, not timed); the workbook "
                  "is loaded once (not timed) and recalculated once untimed; then each timed sample is one "
                  "XCalculatable.calculateAll() of the whole document, measured inside the UNO driver around "
