@@ -92,12 +92,14 @@ def optional_number(name: str, value):
     return None if is_empty(single(name, value)) else number(name, value)
 
 
-def numbers(name: str, value) -> list[float]:
-    """Every cell of a range as a number, row by row."""
+def numbers(name: str, value) -> np.ndarray:
+    """Every cell of a range as a number, row by row (a 1-D float array)."""
     items = cells(value)
+    if items and all(type(v) is float for v in items):  # what Excel sends for a range of numbers
+        return np.array(items, dtype=float)
     if not items or all(is_empty(v) for v in items):
         raise KCInputError(f"{name} is empty; at least one number is required")
-    return [number(f"{name}[{i}]", v) for i, v in enumerate(items, start=1)]
+    return np.array([number(f"{name}[{i}]", v) for i, v in enumerate(items, start=1)], dtype=float)
 
 
 def text(name: str, value, default: str) -> str:
@@ -135,9 +137,9 @@ def scale(name: str, value):
     return pairs
 
 
-def as_rows(grid) -> list[list[float]]:
-    """A 2-D array as a list of rows of floats, the form a spilled range is returned in."""
-    return np.asarray(grid, dtype=float).tolist()
+def as_grid(grid) -> np.ndarray:
+    """A 2-D float array: xlwings spills it as a dynamic array (and turns NaN into an empty cell)."""
+    return np.asarray(grid, dtype=float)
 
 
 def as_row(values: Sequence[float]) -> list[list[float]]:

@@ -135,7 +135,7 @@ def KC_SENSITIVITY(cash_flows, wacc_values, growth_values, net_debt=None, shares
         **_dcf_options(convention, dates, valuation_date, terminal_timing),
         method=xv.text("method", method, "gordon"), output=xv.text("output", output, "per_share"),
         final_metric=xv.optional_number("final_metric", final_metric))
-    return xv.as_rows(grid)
+    return xv.as_grid(grid)
 
 
 @xw.func(category=CATEGORY)

@@ -37,37 +37,45 @@ def sensitivity_grid(cash_flows, wacc_values, second_values, net_debt=0.0, share
     output = choice("output", output, OUTPUTS, OUTPUT_ALIASES)
 
     w = wacc[:, None]
-    pv_explicit = (discount_factors(wacc, path.times) @ path.flows)[:, None]
+    pv_explicit = discount_factors(wacc, path.times) @ path.flows            # one value per WACC
+    terminal_discount = (1.0 + wacc) ** -path.terminal_time                  # one value per WACC
+    shape = (len(wacc), len(second))
     if path.method == "gordon":
         _check_rates(axis_name, second)
         if wacc.min() <= second.max():
             i, j = np.argwhere(w <= second[None, :])[0]
             wacc_above_growth(wacc[i], second[j], wacc_name=f"wacc_values[{i + 1}]",
                               growth_name=f"growth_values[{j + 1}]")
-        g = second[None, :]
-        next_flows = path.flows[-1] * (1.0 + g) if path.next_flow is None else path.next_flow
-        tv = next_flows / (w - g)
+        next_flows = path.flows[-1] * (1.0 + second) if path.next_flow is None else np.full(len(second),
+                                                                                           path.next_flow)
+        # Whole-grid work happens in place in one buffer: TV = F_{n+1} / (w - g), then its PV.
+        grid = np.subtract(w, second[None, :])
+        np.divide(next_flows[None, :], grid, out=grid)
     else:
-        tv = np.broadcast_to(second[None, :] * path.final_metric, (len(wacc), len(second)))
-    pv_terminal = tv * (1.0 + w) ** -path.terminal_time
-    ev = pv_explicit + pv_terminal
-
-    if output == "ev":
-        return ev
-    if output == "pv_explicit":
-        return np.broadcast_to(pv_explicit, ev.shape).copy()
-    if output == "pv_terminal":
-        return pv_terminal
+        grid = np.empty(shape)
+        grid[:] = second[None, :] * path.final_metric
     if output == "terminal_value":
-        return np.array(tv, dtype=float)
+        return grid
+    grid *= terminal_discount[:, None]                                       # PV of the terminal value
+    if output == "pv_terminal":
+        return grid
+    if output == "pv_explicit":
+        return np.broadcast_to(pv_explicit[:, None], shape).copy()
     if output == "tv_share":
+        ev = grid + pv_explicit[:, None]
         if np.any(ev == 0):
             raise KCInputError("tv_share is undefined where enterprise value is zero")
-        return pv_terminal / ev
-    # The same arithmetic, in the same order, as kcfuncs.bridge.equity_bridge, over the whole grid.
-    equity = (ev - finite_number("net_debt", net_debt) - finite_number("minorities", minorities)
-              + finite_number("non_operating", non_operating))
+        return np.divide(grid, ev, out=ev)
+    if output == "ev":
+        grid += pv_explicit[:, None]
+        return grid
+    # The bridge of kcfuncs.bridge.equity_bridge over the whole grid: the per-WACC constant first.
+    adjust = (finite_number("net_debt", net_debt) + finite_number("minorities", minorities)
+              - finite_number("non_operating", non_operating))
+    grid += (pv_explicit - adjust)[:, None]
     if output == "equity":
-        return equity
-    per_share = equity / positive_number("shares", shares) * positive_number("fx", fx)
-    return per_share if output == "per_share" else per_share * positive_number("ads_ratio", ads_ratio)
+        return grid
+    grid *= positive_number("fx", fx) / positive_number("shares", shares)
+    if output == "per_ads":
+        grid *= positive_number("ads_ratio", ads_ratio)
+    return grid

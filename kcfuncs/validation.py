@@ -77,10 +77,18 @@ def finite_array(name: str, values, *, min_length: int = 1) -> np.ndarray:
         raise KCInputError(f"{name} is empty; at least {min_length} number(s) required")
     if isinstance(values, (str, bytes)):
         raise KCInputError(f"{name} ({format_value(values)}) must be numbers")
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        numbers = values.astype(float).ravel()
+        if numbers.size >= min_length and np.isfinite(numbers).all():
+            return numbers  # the common case for arrays: already finite floats
     if np.isscalar(values) or isinstance(values, (int, float)):
         items = [values]
     else:
         items = list(_flatten(values))
+    if len(items) >= min_length and all(type(x) is float or type(x) is int for x in items):
+        numbers = np.array(items, dtype=float)
+        if np.isfinite(numbers).all():
+            return numbers
     numbers = np.empty(len(items), dtype=float)
     for i, item in enumerate(items):
         numbers[i] = finite_number(f"{name}[{i + 1}]", item)

@@ -59,7 +59,7 @@ def excel_argument(value):
 
 
 def engine_result(value):
-    if isinstance(value, list):
+    if isinstance(value, (list, np.ndarray)):
         return np.asarray(value, dtype=object).view(Array)
     return value
 
