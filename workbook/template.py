@@ -100,6 +100,7 @@ class Writer:
     def __init__(self, book, formats, name: str, localise=lambda text: text):
         self.book, self.f, self.name, self.tr = book, formats, name, localise
         self.ws = book.add_worksheet(name)
+        self.extent = [0, 0]  # last row and column written, for the print area
         self.ws.set_column(0, 0, 34)
         self.ws.set_column(1, 1, 18)
         self.ws.set_column(2, 12, 11)
@@ -111,21 +112,34 @@ class Writer:
             self.ws.write(1, 0, self.tr(subtitle), self.f["subtitle"])
 
     def labels(self, row: int, en: str, zh: str = "", fmt: str = "label") -> None:
+        self.reach(row, 1)
         self.ws.write(row, 0, self.tr(en), self.f[fmt])
         if zh:
             self.ws.write(row, 1, self.tr(zh), self.f[fmt])
 
     def text(self, row: int, col: int, text: str, fmt: str = "text") -> None:
         self.ws.write(row, col, self.tr(text), self.f[fmt])
+        self.reach(row, col)
 
     def header(self, row: int, first: str, second: str, values, col: int = FIRST_VALUE_COL) -> None:
         self.ws.write(row, 0, self.tr(first), self.f["header_left"])
         self.ws.write(row, 1, self.tr(second), self.f["header_left"])
         for j, value in enumerate(values):
             self.ws.write(row, col + j, self.tr(value), self.f["header"])
+        self.reach(row, col + len(values) - 1)
 
     def formula(self, row: int, col: int, text: str, fmt: str = "number") -> None:
         self.ws.write_formula(row, col, text, self.f[fmt])
+        self.reach(row, col)
+
+    def reach(self, row: int, col: int) -> None:
+        self.extent = [max(self.extent[0], row), max(self.extent[1], col)]
+
+    def line(self, row: int, en: str, zh: str, formula: str, fmt: str = "number") -> int:
+        """A labelled one-value row (value in column C); returns the next row."""
+        self.labels(row, en, zh)
+        self.formula(row, 2, formula, fmt)
+        return row + 1
 
     def define(self, name: str, row: int, col: int, row2: int | None = None, col2: int | None = None) -> str:
         target = cell(row, col, True) if row2 is None else span(row, col, row2, col2, True)
@@ -149,17 +163,17 @@ def write_assumptions(w: Writer, model: Model) -> None:
     sources = v.get("sources", {})
     rows = [
         ("ValuationDate", "Valuation date", "估值日", dt.date.fromisoformat(v["valuation_date"]), "date",
-         "seed 002 report date"),
-        ("Price", "Share price (HK$)", "股价（港元）", v["price"], "per_share", "3896.HK, seed 002"),
-        ("Shares", "Shares outstanding (m)", "总股本（百万股）", v["shares"], "number1", "seed 002"),
-        ("NetDebt", "Net debt (CNY m)", "净负债（百万元）", v["net_debt"], "number1", "seed 002"),
-        ("FX", "HKD per CNY", "汇率 港元/人民币", v["fx"], "per_share", "seed 002: 1 CNY = 1.10 HKD"),
-        ("ADS_Ratio", "Shares per ADS", "每 ADS 股数", v.get("ads_ratio", 1), "general", "seed 000"),
+         ""),
+        ("Price", "Share price (HK$)", "股价（港元）", v["price"], "per_share", ""),
+        ("Shares", "Shares outstanding (m)", "总股本（百万股）", v["shares"], "number1", ""),
+        ("NetDebt", "Net debt (CNY m)", "净负债（百万元）", v["net_debt"], "number1", ""),
+        ("FX", "HKD per CNY", "汇率 港元/人民币", v["fx"], "per_share", ""),
+        ("ADS_Ratio", "Shares per ADS", "每 ADS 股数", v.get("ads_ratio", 1), "general", ""),
         ("ADS_FX", "CNY per USD", "汇率 人民币/美元", v["ads_fx"], "per_share",
-         "inferred from seed 000's target (3.5 x 9,880 / (17.6 x 274))"),
-        ("ADS_Price", "ADS price (US$)", "ADS 股价（美元）", v.get("ads_price", 0), "per_share", "KC.US, seed 000"),
+         ""),
+        ("ADS_Price", "ADS price (US$)", "ADS 股价（美元）", v.get("ads_price", 0), "per_share", ""),
         ("Convention", "Discounting convention", "折现惯例", v.get("convention", "end"), "text",
-         "end = end of year (as Excel NPV and seed 002); mid = mid-year"),
+         "end = end of year (as Excel NPV); mid = mid-year"),
         ("Scenario", "Live scenario", "当前情景", v["live_scenario"], "text", "drives DCF, Sensitivity and Summary"),
         ("RatingScale", "Rating scale", "评级标准", v["rating_scale"], "text", "see the Rating sheet"),
         ("TieTolerance", "Tie-out tolerance (CNY m)", "勾稽容差", 1, "general",
@@ -192,16 +206,16 @@ def write_assumptions(w: Writer, model: Model) -> None:
         if name in validations:
             w.ws.data_validation(4 + i, 2, 4 + i, 2, {"validate": "list", "source": validations[name]})
 
-    # Multiple-based target inputs (seed 000's method).
+    # Multiple-based target inputs.
     mult = v.get("multiple")
     row += 1
-    w.text(row, 0, "Multiple-based target (seed 000)", "section")
+    w.text(row, 0, "Multiple-based target", "section")
     row += 1
     if mult:
         for name, en, zh, value, fmt, note in (
-            ("PS_Multiple", "P/S multiple", "市销率倍数", mult["multiple"], "number1_input", "seed 000: 3.5x"),
+            ("PS_Multiple", "P/S multiple", "市销率倍数", mult["multiple"], "number1_input", sources.get("PS_Multiple", "")),
             ("PS_Year", "Revenue year", "收入年份", mult["metric_year"], "text_input", ""),
-            ("PS_Count", "ADS count (m)", "ADS 数量（百万）", mult["count"], "number1_input", "seed 000: 2.74亿"),
+            ("PS_Count", "ADS count (m)", "ADS 数量（百万）", mult["count"], "number1_input", sources.get("PS_Count", "")),
         ):
             w.labels(row, en, zh)
             w.ws.write(row, 2, value, f[fmt])
@@ -376,23 +390,19 @@ def write_dcf(w: Writer, model: Model) -> None:
     w.labels(row, "Rating", "评级", "label_bold")
     w.formula(row, 2, f"=KC_RATING({kc['per_share']},Price,RatingScale)", "big_text")
     w.formula(row, 3, f'=KC_RATING({kc["per_share"]},Price,RatingScale,"zh")', "big_text")
-    model.refs["rating_en"], model.refs["rating_zh"] = on("DCF", cell(row, 2)), on("DCF", cell(row, 3))
     row += 2
 
     w.text(row, 0, "Reverse DCF: what the price implies", "section")
     row += 1
-    w.labels(row, "Implied exit multiple of the terminal value (x FCF)", "隐含退出倍数")
-    w.formula(row, 2, f"=KC_IMPLIED_MULTIPLE({kc['tv']},{final})", "multiple")
-    row += 1
-    w.labels(row, "WACC implied by the HK$ price", "股价隐含 WACC")
-    w.formula(row, 2, f"=KC_IMPLIED_WACC(Live_FCF,TerminalGrowth,Price,NetDebt,Shares,FX,Convention)", "percent")
+    row = w.line(row, "Implied exit multiple of the terminal value (x FCF)", "隐含退出倍数",
+                 f"=KC_IMPLIED_MULTIPLE({kc['tv']},{final})", "multiple")
     model.refs["implied_wacc"] = on("DCF", cell(row, 2))
+    row = w.line(row, "WACC implied by the HK$ price", "股价隐含 WACC",
+                 "=KC_IMPLIED_WACC(Live_FCF,TerminalGrowth,Price,NetDebt,Shares,FX,Convention)", "percent")
+    row = w.line(row, "FCF-margin shift implied by the price (pp, every year)", "股价隐含利润率调整",
+                 "=KC_IMPLIED_MARGIN_SHIFT(Live_Revenue,Live_Growth,Live_Margins,WACC,TerminalGrowth,Price,"
+                 "NetDebt,Shares,FX,Convention)", "percent")
     row += 1
-    w.labels(row, "FCF-margin shift implied by the price (pp, every year)", "股价隐含利润率调整")
-    w.formula(row, 2, "=KC_IMPLIED_MARGIN_SHIFT(Live_Revenue,Live_Growth,Live_Margins,WACC,TerminalGrowth,Price,"
-                      "NetDebt,Shares,FX,Convention)", "percent")
-    model.refs["implied_shift"] = on("DCF", cell(row, 2))
-    row += 2
 
     # Every scenario valued side by side.
     w.text(row, 0, "Scenarios", "section")
@@ -571,9 +581,7 @@ def write_rating(w: Writer, model: Model) -> None:
          "text"),
     ]
     for en, zh, formula, fmt in items:
-        w.labels(row, en, zh)
-        w.formula(row, 2, formula, fmt)
-        row += 1
+        row = w.line(row, en, zh, formula, fmt)
     row += 1
     w.text(row, 0, "A custom scale: a two-column range of (minimum upside, label)", "section")
     row += 1
@@ -583,20 +591,14 @@ def write_rating(w: Writer, model: Model) -> None:
         w.ws.write(row, 3, label, f["text_input"])
         row += 1
     custom = span(custom_top, 2, row - 1, 3, True)
-    w.labels(row, "Rating on the custom scale", "自定义评级")
-    w.formula(row, 2, f"=KC_RATING({target},Price,{custom})", "big_text")
-    row += 2
+    row = w.line(row, "Rating on the custom scale", "自定义评级", f"=KC_RATING({target},Price,{custom})", "big_text")
+    row += 1
     if "ps_target" in model.refs:
-        w.text(row, 0, "Seed 000's method: P/S target vs US$ ADS price", "section")
-        row += 1
-        w.labels(row, "P/S target (US$ per ADS)", "市销率目标价（美元）")
-        w.formula(row, 2, f"={model.refs['ps_target']}", "per_share_link")
-        row += 1
-        w.labels(row, "Upside", "潜在涨幅")
-        w.formula(row, 2, f"=KC_UPSIDE({model.refs['ps_target']},ADS_Price)", "percent")
-        row += 1
-        w.labels(row, "Rating (buy_hold_sell)", "评级")
-        w.formula(row, 2, f'=KC_RATING({model.refs["ps_target"]},ADS_Price,"buy_hold_sell")', "big_text")
+        ps = model.refs["ps_target"]
+        w.text(row, 0, "Multiple-based target vs the ADS price", "section")
+        row = w.line(row + 1, "P/S target (US$ per ADS)", "市销率目标价（美元）", f"={ps}", "per_share_link")
+        row = w.line(row, "Upside", "潜在涨幅", f"=KC_UPSIDE({ps},ADS_Price)", "percent")
+        w.line(row, "Rating (buy_hold_sell)", "评级", f'=KC_RATING({ps},ADS_Price,"buy_hold_sell")', "big_text")
         w.formula(row, 3, f'=KC_RATING({model.refs["ps_target"]},ADS_Price,"buy_hold_sell","zh")', "big_text")
         model.refs["ps_rating"] = on("Rating", cell(row, 2))
     w.ws.set_column(4, 4, 20)
@@ -635,7 +637,7 @@ def write_comps(w: Writer, model: Model) -> None:
     checks = []
     if v.get("multiple"):
         checks += [
-            ("ps_target", "P/S target, seed 000 (US$ per ADS)", "市销率目标价（美元/ADS）",
+            ("ps_target", "P/S target (US$ per ADS)", "市销率目标价（美元/ADS）",
              "=KC_MULTIPLE_TARGET(PS_Multiple,PS_Revenue,PS_Count,1/ADS_FX)",
              "=PS_Multiple*PS_Revenue/PS_Count/ADS_FX", "per_share_bold"),
             ("ps_market", "P/S at the US$ ADS price", "当前市销率", "=KC_MARKET_MULTIPLE(ADS_Price,PS_Revenue,PS_Count,"
@@ -702,6 +704,7 @@ def write_statement(w: Writer, model: Model, statement: str) -> None:
             note = "NOT PRINTED IN THE SOURCE: inferred so that assets = liabilities + equity. " + note
         if note:
             w.ws.write(row, note_col, note, f["note"])
+            w.reach(row, note_col)
         row += 1
         if parts:
             gap = line.get("source_gap") or [0] * len(years)
@@ -832,12 +835,15 @@ SELF_CHECKS = [
      '{"2008-03-01","2008-10-30","2009-02-15","2009-04-01"},"2008-01-01")', 2086.65, 0.005, "Excel help for XNPV"),
     ("Gordon value of 1,893.64 at 10.5% / 3%", "=KC_TERMINAL(1893.64,0.105,0.03)", 26005.98933, 0.0001,
      "1,893.64 x 1.03 / 0.075"),
-    ("Seed 002 base value per share", "=KC_DCF({207.4,497.76,881.0352,1350.92064,1891.288896},0.105,0.03,161.8,4099.28,1.1)",
-     5.09, 0.0255, "seed 002 prints HK$5.09 (within 0.5%)"),
-    ("Seed 000 P/S target", "=KC_MULTIPLE_TARGET(3.5,9880,274,1/7.17)", 17.6, 0.088, "seed 000 prints US$17.6"),
-    ("Upside 17.6 vs 13.77", "=KC_UPSIDE(17.6,13.77)", 0.278, 0.0005, "seed 000 prints 27.8%"),
-    ("Rating at +27.8%", "=KC_RATING(17.6,13.77)", "Buy", None, "seed 000: Buy"),
-    ("Rating at -38.6%", '=KC_RATING(5.1,8.3,"overweight_underweight")', "Underweight", None, "seed 002: Underweight"),
+    ("Base value per share of the DCF report",
+     "=KC_DCF({207.4,497.76,881.0352,1350.92064,1891.288896},0.105,0.03,161.8,4099.28,1.1)", 5.09, 0.0255,
+     "the DCF report of 2025-09-16 prints HK$5.09 (within 0.5%)"),
+    ("P/S target of the Guoyuan report", "=KC_MULTIPLE_TARGET(3.5,9880,274,1/7.17)", 17.6, 0.088,
+     "the Guoyuan report of 2025-05-15 prints US$17.6"),
+    ("Upside 17.6 vs 13.77", "=KC_UPSIDE(17.6,13.77)", 0.278, 0.0005, "the Guoyuan report of 2025-05-15 prints 27.8%"),
+    ("Rating at +27.8%", "=KC_RATING(17.6,13.77)", "Buy", None, "the Guoyuan report of 2025-05-15: Buy"),
+    ("Rating at -38.6%", '=KC_RATING(5.1,8.3,"overweight_underweight")', "Underweight", None,
+     "the DCF report of 2025-09-16: Underweight"),
     ("Sensitivity cell = scalar value", "=INDEX(KC_SENSITIVITY({100,110,120},{0.09,0.1},{0.02,0.03}),2,1)"
      "-KC_DCF({100,110,120},0.1,0.02)", 0.0, 1e-9, "identity"),
     ("Bad input gives a one-line message", '=SUBSTITUTE(KC_DCF({1,2},0.03,0.03),"KC_DCF: ","")',
@@ -922,7 +928,7 @@ def write_summary(w: Writer, model: Model) -> None:
         row += 1
     if "ps_target" in model.refs:
         row += 1
-        w.text(row, 0, "Cross-check: seed 000's P/S method", "section")
+        w.text(row, 0, "Cross-check: the P/S multiple method", "section")
         row += 1
         w.labels(row, "P/S target (US$ per ADS)", "市销率目标价")
         w.formula(row, 2, f"={model.refs['ps_target']}", "per_share_link")
@@ -1050,6 +1056,11 @@ def write_template(data: dict, path: str) -> Model:
     write_xlwings_conf(writers["xlwings.conf"], model)
     for writer in writers.values():
         writer.ws.set_paper(9)
+        if writer.name == "Summary":  # its chart floats right of the tables
+            writer.ws.print_area(0, 0, max(writer.extent[0], 24), 16)
+        elif writer.name not in ("xlwings.conf", "Checks"):
+            # Checks has none: LibreOffice 7.4 aborts its PDF export when that sheet has a print area too.
+            writer.ws.print_area(0, 0, *writer.extent)
         if writer.name != "Summary":
             writer.ws.set_landscape()
             writer.ws.fit_to_pages(1, 0)

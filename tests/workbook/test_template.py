@@ -133,7 +133,7 @@ def test_balance_sheet_plug_is_visible(built_book):
 def test_seed_000_cross_check_in_the_workbook(built_book):
     book = values(built_book)
     comps = book["Comps"]
-    row = row_of(comps, "P/S target, seed 000 (US$ per ADS)")
+    row = row_of(comps, "P/S target (US$ per ADS)")
     assert comps.cell(row, 3).value == pytest.approx(17.6, rel=0.005)
     rating = book["Rating"]
     assert rating.cell(row_of(rating, "Rating (buy_hold_sell)"), 3).value == "Buy"
