@@ -30,11 +30,19 @@ def is_empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+_SEQUENCES = {list, tuple}
+_NESTED = {list, tuple, np.ndarray}
+
+
 def cells(value) -> list:
     """Every cell of a scalar, row, column or block, row by row."""
     if isinstance(value, np.ndarray):
         return value.ravel().tolist()
     if isinstance(value, (list, tuple)):
+        if value and set(map(type, value)) <= _SEQUENCES:  # a block of rows: the usual range shape
+            flat = [v for row in value for v in row]
+            if not set(map(type, flat)) & _NESTED:
+                return flat
         out = []
         for item in value:
             out.extend(cells(item) if isinstance(item, (list, tuple, np.ndarray)) else [item])
@@ -95,7 +103,7 @@ def optional_number(name: str, value):
 def numbers(name: str, value) -> np.ndarray:
     """Every cell of a range as a number, row by row (a 1-D float array)."""
     items = cells(value)
-    if items and all(type(v) is float for v in items):  # what Excel sends for a range of numbers
+    if items and set(map(type, items)) == {float}:  # what Excel sends for a range of numbers
         return np.array(items, dtype=float)
     if not items or all(is_empty(v) for v in items):
         raise KCInputError(f"{name} is empty; at least one number is required")

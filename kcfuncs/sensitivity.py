@@ -18,6 +18,8 @@ from kcfuncs.validation import (choice, finite_array, finite_number, format_perc
 
 
 def _check_rates(name: str, values: np.ndarray) -> None:
+    if values.min() > -1.0:
+        return
     bad = np.flatnonzero(values <= -1.0)
     if bad.size:
         raise KCInputError(f"{name}[{bad[0] + 1}] ({format_percent(values[bad[0]])}) must be above -100%")

@@ -85,7 +85,7 @@ def finite_array(name: str, values, *, min_length: int = 1) -> np.ndarray:
         items = [values]
     else:
         items = list(_flatten(values))
-    if len(items) >= min_length and all(type(x) is float or type(x) is int for x in items):
+    if len(items) >= min_length and set(map(type, items)) <= {float, int}:
         numbers = np.array(items, dtype=float)
         if np.isfinite(numbers).all():
             return numbers
