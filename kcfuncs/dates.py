@@ -39,7 +39,3 @@ def excel_serial(name: str, value) -> int:
     if not math.isfinite(serial) or serial < 1:
         raise KCInputError(f"{name} ({format_value(value)}) is not a valid date serial number")
     return int(serial)
-
-
-def date_from_serial(serial: int) -> _dt.date:
-    return EXCEL_EPOCH + _dt.timedelta(days=int(serial))

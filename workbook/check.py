@@ -10,22 +10,13 @@ without the add-in.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 
 from addin.cell_messages import is_message
 from workbook import xlsx_package as pkg
-from workbook.freeze import calls_kc
+from workbook.formula_text import calls_kc, precedents, volatile_function
 from workbook.recalc import formula_cells, recalculate
 from workbook.refresh import cached_values, same_value
-
-VOLATILE = ("OFFSET", "INDIRECT", "TODAY", "NOW", "RAND", "RANDBETWEEN", "RANDARRAY", "CELL", "INFO")
-_VOLATILE_CALL = re.compile(r"(?<![A-Za-z0-9_.])(?:_xlfn\.)?(" + "|".join(VOLATILE) + r")\s*\(", re.I)
-_STRING = re.compile(r'"(?:[^"]|"")*"')
-_REFERENCE = re.compile(
-    r"(?:(?P<sheet>'(?:[^']|'')+'|[A-Za-z0-9_.]+)!)?(?P<a>\$?[A-Z]{1,3}\$?\d+)(?::(?P<b>\$?[A-Z]{1,3}\$?\d+))?"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)(?![A-Za-z0-9_.]*\s*\()")
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -33,20 +24,6 @@ class Problem:
     sheet: str
     cell: str
     detail: str
-
-
-def _precedents(sheet: str, formula: str, names: dict) -> list[tuple[str, str]]:
-    text = _STRING.sub('""', formula)
-    found = []
-    for match in _REFERENCE.finditer(text):
-        if match.group("a"):
-            target_sheet = (match.group("sheet") or sheet).strip("'").replace("''", "'")
-            ref = match.group("a") + (":" + match.group("b") if match.group("b") else "")
-            found += [(target_sheet, c) for c in pkg.range_cells(ref.replace("$", ""))]
-        elif match.group("name") in names:
-            target_sheet, ref = names[match.group("name")]
-            found += [(target_sheet, c) for c in pkg.range_cells(ref)]
-    return found
 
 
 def volatile_upstream(cells, names) -> list[Problem]:
@@ -60,10 +37,10 @@ def volatile_upstream(cells, names) -> list[Problem]:
             return None
         seen.add(key)
         formula = formulas_at[key]
-        match = _VOLATILE_CALL.search(_STRING.sub('""', formula))
-        result = f"{key[0]}!{key[1]} uses {match.group(1).upper()}" if match else None
+        volatile = volatile_function(formula)
+        result = f"{key[0]}!{key[1]} uses {volatile}" if volatile else None
         if result is None:
-            for precedent in _precedents(key[0], formula, names):
+            for precedent in precedents(key[0], formula, names):
                 result = has_volatile(precedent, seen)
                 if result:
                     break

@@ -98,12 +98,3 @@ def check_company(data: dict, path: Path) -> None:
     if valuation["live_scenario"] not in names:
         raise BookError(f"data file {path}: valuation.live_scenario '{valuation['live_scenario']}' "
                         f"is not one of the scenarios ({', '.join(names)})")
-
-
-def statement_lines(data: dict, statement: str) -> list[dict]:
-    return data[statement]
-
-
-def line_values(data: dict) -> dict[str, list[float]]:
-    """Every statement line's values by key."""
-    return {line["key"]: [float(v) for v in line["values"]] for s in STATEMENTS for line in data[s]}

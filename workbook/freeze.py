@@ -18,15 +18,11 @@ from xml.sax.saxutils import escape
 from workbook import xlsx_package as pkg
 from workbook.atomic import atomic_output
 from workbook.errors import BookError
+from workbook.formula_text import calls_kc
 from workbook.notes import add_notes
 
-KC_CALL = re.compile(r"(?<![A-Za-z0-9_.])KC_[A-Za-z0-9_]+\s*\(", re.I)
 _CM_ATTRIBUTE = re.compile(rb'\s+cm\s*=\s*("[^"]*"|\'[^\']*\')')
 _T_ATTRIBUTE = re.compile(rb'\s+t\s*=\s*("[^"]*"|\'[^\']*\')')
-
-
-def calls_kc(formula: str) -> bool:
-    return bool(KC_CALL.search(formula or ""))
 
 
 def strip_kc_formulas(data: bytes, where: str) -> tuple[bytes, dict[str, str]]:

@@ -10,7 +10,6 @@ to name the cell the engine cannot read (its own errors name neither sheet nor c
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import formulas  # noqa: E402
 
 from workbook import engine  # noqa: E402,F401 - registers the KC_* functions before any load
 from workbook import xlsx_package as pkg  # noqa: E402
+from workbook.formula_text import function_names  # noqa: E402
 from workbook.errors import BookError  # noqa: E402
 
 
@@ -46,10 +46,6 @@ def formula_cells(path: str | Path) -> list[FormulaCell]:
     return found
 
 
-_FUNCTION_NAME = re.compile(r"(?<![A-Za-z0-9_.$])([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
-_STRING = re.compile(r'"(?:[^"]|"")*"')
-
-
 def unknown_functions(cells: list[FormulaCell]) -> None:
     """Raise a BookError naming the first cell that calls a function the engine does not have (it would
     silently give #NAME?). A scan of the text: cheap enough to run on every refresh."""
@@ -58,10 +54,7 @@ def unknown_functions(cells: list[FormulaCell]) -> None:
     for cell in cells:
         if "'" in cell.sheet:
             raise BookError(f"sheet {cell.sheet!r}: names with an apostrophe are not supported by the engine")
-        for name in _FUNCTION_NAME.findall(_STRING.sub('""', cell.formula)):
-            name = name.upper()
-            if name.startswith("_XLFN."):
-                name = name[6:]
+        for name in function_names(cell.formula):
             if known.get(name, missing) is missing and not name.startswith("_XLWS."):
                 raise BookError(f"{cell.sheet}!{cell.ref}: function {name} is not supported headless")
 

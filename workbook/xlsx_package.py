@@ -13,7 +13,7 @@ import posixpath
 import re
 import xml.parsers.expat as expat
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from workbook.errors import BookError
@@ -182,7 +182,6 @@ class CellSpan:
     value_end: int | None = None         # just after </v> (or <v/>)
     cell_type: str | None = None         # t attribute of <c>
     value_text: str | None = None
-    cell_metadata: str | None = field(default=None)   # cm attribute (dynamic arrays)
 
 
 def _tag_end(data: bytes, start: int) -> int:
@@ -215,8 +214,7 @@ def scan_cells(data: bytes, where: str = "sheet") -> list[CellSpan]:
         cell = current[0]
         if name == C:
             end = _tag_end(data, i)
-            cell = CellSpan(attrs.get("r", ""), (i, end), data[end - 2:end] == b"/>", cell_type=attrs.get("t"),
-                            cell_metadata=attrs.get("cm"))
+            cell = CellSpan(attrs.get("r", ""), (i, end), data[end - 2:end] == b"/>", cell_type=attrs.get("t"))
             cells.append(cell)
             current[0] = cell
         elif cell is not None and name == F:

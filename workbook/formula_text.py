@@ -1,0 +1,52 @@
+"""Reading formula text without evaluating it: which functions a formula calls and which cells it reads.
+
+String literals are blanked first, so text inside quotes never looks like a call or a reference.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workbook import xlsx_package as pkg
+
+VOLATILE = ("OFFSET", "INDIRECT", "TODAY", "NOW", "RAND", "RANDBETWEEN", "RANDARRAY", "CELL", "INFO")
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_CALL = re.compile(r"(?<![A-Za-z0-9_.$])([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
+_REFERENCE = re.compile(
+    r"(?:(?P<sheet>'(?:[^']|'')+'|[A-Za-z0-9_.]+)!)?(?P<a>\$?[A-Z]{1,3}\$?\d+)(?::(?P<b>\$?[A-Z]{1,3}\$?\d+))?"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)(?![A-Za-z0-9_.]*\s*\()")
+
+
+def without_strings(formula: str) -> str:
+    return _STRING.sub('""', formula or "")
+
+
+def function_names(formula: str) -> list[str]:
+    """Upper-case names of the functions called, without Excel's _xlfn. prefix."""
+    names = []
+    for name in _CALL.findall(without_strings(formula)):
+        name = name.upper()
+        names.append(name[6:] if name.startswith("_XLFN.") else name)
+    return names
+
+
+def calls_kc(formula: str) -> bool:
+    return any(name.startswith("KC_") for name in function_names(formula))
+
+
+def volatile_function(formula: str) -> str | None:
+    return next((name for name in function_names(formula) if name in VOLATILE), None)
+
+
+def precedents(sheet: str, formula: str, names: dict) -> list[tuple[str, str]]:
+    """(sheet, cell) of every cell the formula reads, through ranges and defined names."""
+    found = []
+    for match in _REFERENCE.finditer(without_strings(formula)):
+        if match.group("a"):
+            target = (match.group("sheet") or sheet).strip("'").replace("''", "'")
+            ref = match.group("a") + (":" + match.group("b") if match.group("b") else "")
+            found += [(target, c) for c in pkg.range_cells(ref.replace("$", ""))]
+        elif match.group("name") in names:
+            target, ref = names[match.group("name")]
+            found += [(target, c) for c in pkg.range_cells(ref)]
+    return found
