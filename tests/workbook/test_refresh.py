@@ -133,3 +133,21 @@ def test_check_finds_volatile_functions_upstream_of_kc_cells(tmp_path):
     volatile = [p for p in check_book(path) if p.kind == "volatile upstream"]
     assert [(p.sheet, p.cell) for p in volatile] == [("Model", "C2")]
     assert "Model!A2 uses TODAY" in volatile[0].detail
+
+
+def test_vba_and_unknown_parts_survive_byte_for_byte(book_copy, tmp_path):
+    """A macro-enabled book: the VBA project (and any part we do not know) is copied untouched."""
+    macro_book = tmp_path / "Model.xlsm"
+    vba = bytes(range(256)) * 64
+    with zipfile.ZipFile(book_copy) as zin, zipfile.ZipFile(macro_book, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename))
+        zout.writestr("xl/vbaProject.bin", vba)
+        zout.writestr("customXml/item1.xml", b"<analyst-notes>weeks of work</analyst-notes>")
+    write_cached_values(macro_book, macro_book, {}, inputs(macro_book, Price=9.0))
+    before = members(macro_book)
+    refresh_book(macro_book)
+    after = members(macro_book)
+    assert after["xl/vbaProject.bin"] == vba == before["xl/vbaProject.bin"]
+    assert after["customXml/item1.xml"] == before["customXml/item1.xml"]
+    assert values(macro_book)["DCF"]["C23"].value == pytest.approx(values(macro_book)["DCF"]["C21"].value / 9.0 - 1)
