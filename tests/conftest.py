@@ -3,6 +3,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import settings
+
+# Timing limits on examples would make results depend on how busy the machine is; results must not.
+settings.register_profile("kc", deadline=None)
+settings.load_profile("kc")
 
 from workbook import libreoffice
 from workbook.build import build
