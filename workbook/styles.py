@@ -7,7 +7,7 @@ NUMBER = '#,##0;(#,##0);"-"'
 NUMBER_1 = '#,##0.0;(#,##0.0);"-"'
 PER_SHARE = '0.00;(0.00)'
 PERCENT = '0.0%;(0.0%)'
-MULTIPLE = '0.0"x"'
+MULTIPLE = '0.00"x"'
 DATE = "yyyy-mm-dd"
 DIFF = '0.000000;-0.000000;0.000000'
 

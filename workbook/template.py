@@ -23,7 +23,7 @@ from workbook.inputs import case_name, line_name
 from workbook.styles import make_formats
 
 # Notes on inputs that hold for any company; the rest come from the data file's valuation.sources.
-GENERIC_NOTES = ("Convention", "Scenario", "RatingScale", "TieTolerance")
+GENERIC_NOTES = ("Convention", "Scenario", "RatingScale", "TieTolerance", "DataFile")
 SHEET_ORDER = ("Summary", "Assumptions", "DCF", "Sensitivity", "Rating", "Comps", "Income Statement",
                "Balance Sheet", "Cash Flow", "Checks", "Self-check", "About", "xlwings.conf")
 STATEMENT_SHEETS = {"income_statement": ("Income Statement", "损益表"), "balance_sheet": ("Balance Sheet", "资产负债表"),
@@ -178,6 +178,8 @@ def write_assumptions(w: Writer, model: Model) -> None:
         ("RatingScale", "Rating scale", "评级标准", v["rating_scale"], "text", "see the Rating sheet"),
         ("TieTolerance", "Tie-out tolerance (CNY m)", "勾稽容差", 1, "general",
          "printed figures are rounded to 1m; subtotals may differ by 1"),
+        ("DataFile", "Data file for the RefreshKCData macro", "数据文件", "", "text",
+         "path of a company data file (.toml); blank: the data embedded in the add-in"),
     ]
     # Optional market data: rows only where the data file has them.
     ltm = v.get("ltm_revenue", data.get("market_002", {}).get("ltm_revenue_m"))

@@ -12,13 +12,16 @@ class Name:
         self.name, self.refers_to = name, refers_to
 
 
+CONTENTS = {}  # (sheet, cell) -> what the stand-in workbook holds
+
+
 class Range:
     def __init__(self, sheet, ref, log):
         self.sheet, self.ref, self.log = sheet, ref, log
 
     @property
     def value(self):
-        return None
+        return CONTENTS.get((self.sheet, self.ref))
 
     @value.setter
     def value(self, v):
@@ -76,3 +79,14 @@ def test_refresh_with_a_missing_data_file_says_so(built_book, tmp_path):
         book = Book(pkg.defined_names(package))
     with pytest.raises(BookError, match="does not exist"):
         refresh(book, str(tmp_path / "nope.toml"))
+
+
+def test_the_data_file_named_in_the_workbook_is_used(built_book, tmp_path, monkeypatch):
+    from workbook.errors import BookError
+
+    with pkg.open_package(built_book) as package:
+        names = pkg.defined_names(package)
+    assert "DataFile" in names
+    monkeypatch.setitem(CONTENTS, names["DataFile"], str(tmp_path / "analyst_data.toml"))
+    with pytest.raises(BookError, match="analyst_data.toml does not exist"):
+        refresh(Book(names))
