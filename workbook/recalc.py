@@ -1,4 +1,5 @@
-"""Recompute every formula of a workbook headless with the `formulas` engine.
+"""Recompute every formula of a workbook headless: ``workbook.fast_engine`` when it covers every
+formula, otherwise the `formulas` engine.
 
 The KC_* functions are registered from the objects Excel calls (``workbook.engine``). Results come
 back as {sheet name: {cell: value}} for every formula cell and every cell a spilled array covers, ready
@@ -17,12 +18,18 @@ from pathlib import Path
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # the engine draws a progress bar otherwise
 
-import formulas  # noqa: E402
-
-from workbook import engine  # noqa: E402,F401 - registers the KC_* functions before any load
 from workbook import xlsx_package as pkg  # noqa: E402
-from workbook.formula_text import function_names  # noqa: E402
 from workbook.errors import BookError  # noqa: E402
+from workbook.formula_text import function_names  # noqa: E402
+
+
+def _formulas_engine():
+    """The `formulas` package with the KC_* functions registered (imported only when needed: ~1 s)."""
+    import formulas
+
+    from workbook import engine  # noqa: F401 - registers the KC_* functions before any load
+
+    return formulas
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ def formula_cells(path: str | Path) -> list[FormulaCell]:
 def unknown_functions(cells: list[FormulaCell]) -> None:
     """Raise a BookError naming the first cell that calls a function the engine does not have (it would
     silently give #NAME?). A scan of the text: cheap enough to run on every refresh."""
-    known = formulas.get_functions()
+    known = _formulas_engine().get_functions()
     missing = known.default_factory()  # what the engine's registry answers for a name it lacks
     for cell in cells:
         if "'" in cell.sheet:
@@ -62,7 +69,7 @@ def unknown_functions(cells: list[FormulaCell]) -> None:
 def unparseable(cells: list[FormulaCell]) -> None:
     """Raise a BookError naming the first cell whose formula the engine cannot parse (its own errors
     name neither sheet nor cell). Run when loading failed, to say where."""
-    parser = formulas.Parser()
+    parser = _formulas_engine().Parser()
     for cell in cells:
         try:
             parser.ast("=" + cell.formula)
@@ -81,6 +88,7 @@ class Recalculation:
     book: str
     cells: list[FormulaCell]
     solution: dict
+    engine: str = "formulas"
 
     def values(self) -> dict[str, dict]:
         """{sheet: {cell: value}} for every formula cell and every cell of every spill range."""
@@ -108,10 +116,38 @@ class Recalculation:
             raise BookError(f"{cell.sheet}!{cell.ref}: the engine produced no value for ={cell.formula}") from None
 
 
-def recalculate(path: str | Path, inputs: dict | None = None) -> Recalculation:
-    """Load and compute ``path``. ``inputs``: {(sheet, cell): value} overriding input cells."""
+@dataclass
+class FastRecalculation:
+    """Results of ``workbook.fast_engine``, in the shape of ``Recalculation``."""
+
+    computed: dict[str, dict]
+    engine: str = "fast"
+
+    def values(self) -> dict[str, dict]:
+        return self.computed
+
+
+def recalculate(path: str | Path, inputs: dict | None = None, engine: str = "auto"):
+    """Load and compute ``path``. ``inputs``: {(sheet, cell): value} overriding input cells.
+
+    ``engine``: ``auto`` (the fast evaluator when every formula is in its vocabulary, else `formulas`),
+    ``fast`` or ``formulas``. Both give the same values on the template (tests compare them cell by cell).
+    """
     path = Path(path)
     cells = formula_cells(path)
+    if engine in ("auto", "fast"):
+        from workbook.fast_engine import Unsupported, evaluate
+
+        try:
+            return FastRecalculation(evaluate(path, cells, inputs))
+        except Unsupported:
+            if engine == "fast":
+                raise
+    return _recalculate_with_formulas(path, cells, inputs)
+
+
+def _recalculate_with_formulas(path: Path, cells: list[FormulaCell], inputs: dict | None) -> Recalculation:
+    formulas = _formulas_engine()
     unknown_functions(cells)
     # The engine keys everything by file name; load a private copy under a fixed, safe name.
     with tempfile.TemporaryDirectory() as folder:

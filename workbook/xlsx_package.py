@@ -207,7 +207,7 @@ def scan_cells(data: bytes, where: str = "sheet") -> list[CellSpan]:
     current: list[CellSpan | None] = [None]
     text: list[str] = []
     in_text = [None]
-    C, F, V = MAIN_NS + "|c", MAIN_NS + "|f", MAIN_NS + "|v"
+    C, F, V, T = MAIN_NS + "|c", MAIN_NS + "|f", MAIN_NS + "|v", MAIN_NS + "|t"
 
     def start(name, attrs):
         i = parser.CurrentByteIndex
@@ -231,6 +231,10 @@ def scan_cells(data: bytes, where: str = "sheet") -> list[CellSpan]:
                 cell.value_end = end
                 cell.value_text = ""
             in_text[0], text[:] = "v", []
+        elif cell is not None and name == T and cell.cell_type == "inlineStr":
+            if cell.value_text is None:
+                cell.value_text = ""
+            in_text[0], text[:] = "t", []
 
     def end(name):
         i = parser.CurrentByteIndex
@@ -246,6 +250,9 @@ def scan_cells(data: bytes, where: str = "sheet") -> list[CellSpan]:
             if cell.value_end is None:
                 cell.value_end = data.index(b">", i) + 1
             cell.value_text = "".join(text)
+            in_text[0] = None
+        elif cell is not None and name == T and in_text[0] == "t":
+            cell.value_text += "".join(text)  # an inline string's text runs, joined
             in_text[0] = None
 
     def characters(chunk):
@@ -290,3 +297,40 @@ def defined_names(package: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
     except expat.ExpatError as error:
         raise BookError(f"{book} is not well-formed XML ({error})") from None
     return names
+
+
+def shared_strings(package: zipfile.ZipFile) -> list[str]:
+    """The shared-string table (cells of type s hold an index into it)."""
+    name = posixpath.join(posixpath.dirname(workbook_part(package)), "sharedStrings.xml")
+    if name not in package.namelist():
+        return []
+    strings: list[str] = []
+    state = {"in_si": False, "in_t": False, "parts": []}
+
+    def start(tag, attrs):
+        if tag == MAIN_NS + "|si":
+            state["in_si"], state["parts"] = True, []
+        elif tag == MAIN_NS + "|t" and state["in_si"]:
+            state["in_t"] = True
+        elif tag == MAIN_NS + "|rPh":  # phonetic runs are not part of the text
+            state["in_si"] = state["in_si"] and "skip"
+
+    def end(tag):
+        if tag == MAIN_NS + "|si":
+            strings.append("".join(state["parts"]))
+            state["in_si"] = False
+        elif tag == MAIN_NS + "|t":
+            state["in_t"] = False
+        elif tag == MAIN_NS + "|rPh" and state["in_si"] == "skip":
+            state["in_si"] = True
+
+    parser = xml_parser()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = lambda chunk: state["parts"].append(chunk) if state["in_t"] and state["in_si"] is True \
+        else None
+    try:
+        parser.Parse(read_member(package, name), True)
+    except expat.ExpatError as error:
+        raise BookError(f"{name} is not well-formed XML ({error})") from None
+    return strings
