@@ -556,24 +556,24 @@ class Book:
         with pkg.open_package(path) as package:
             self.names = pkg.defined_names(package)
             shared = pkg.shared_strings(package)
-            for sheet, part in pkg.sheet_parts(package).items():
-                for c in pkg.scan_cells(pkg.read_member(package, part), sheet):
-                    if c.formula is not None or c.value_text is None:
-                        continue
-                    kind, raw = c.cell_type, c.value_text
-                    if kind == "s":
-                        value = shared[int(raw)]
-                    elif kind in ("str", "inlineStr"):
-                        value = raw
-                    elif kind == "b":
-                        value = raw == "1"
-                    elif kind == "e":
-                        value = ERRORS.get(raw, VALUE)
-                    elif kind in (None, "n"):
-                        value = float(raw) if raw != "" else None
-                    else:
-                        raise Unsupported(f"{sheet}!{c.ref}: cell type {kind}")
-                    self.values[(sheet, c.ref)] = value
+        for sheet, cells in pkg.scan_workbook(path).items():
+            for c in cells:
+                if c.formula is not None or c.value_text is None:
+                    continue
+                kind, raw = c.cell_type, c.value_text
+                if kind == "s":
+                    value = shared[int(raw)]
+                elif kind in ("str", "inlineStr"):
+                    value = raw
+                elif kind == "b":
+                    value = raw == "1"
+                elif kind == "e":
+                    value = ERRORS.get(raw, VALUE)
+                elif kind in (None, "n"):
+                    value = float(raw) if raw != "" else None
+                else:
+                    raise Unsupported(f"{sheet}!{c.ref}: cell type {kind}")
+                self.values[(sheet, c.ref)] = value
 
     # -- compiling an expression tree into a closure over (book, sheet) --
 

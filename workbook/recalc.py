@@ -42,14 +42,13 @@ class FormulaCell:
 
 def formula_cells(path: str | Path) -> list[FormulaCell]:
     found = []
-    with pkg.open_package(path) as package:
-        for sheet, part in pkg.sheet_parts(package).items():
-            for cell in pkg.scan_cells(pkg.read_member(package, part), f"{sheet}"):
-                if cell.formula is not None and cell.formula_type != "shared":
-                    spill = cell.formula_ref if cell.formula_type == "array" else None
-                    found.append(FormulaCell(sheet, cell.ref, cell.formula, spill))
-                elif cell.formula_type == "shared":
-                    raise BookError(f"{sheet}!{cell.ref}: shared formulas are not supported; re-save the cell")
+    for sheet, cells in pkg.scan_workbook(path).items():
+        for cell in cells:
+            if cell.formula_type == "shared":
+                raise BookError(f"{sheet}!{cell.ref}: shared formulas are not supported; re-save the cell")
+            if cell.formula is not None:
+                spill = cell.formula_ref if cell.formula_type == "array" else None
+                found.append(FormulaCell(sheet, cell.ref, cell.formula, spill))
     return found
 
 

@@ -44,11 +44,10 @@ def check_not_open(book: Path, force: bool) -> None:
 def cached_values(path: Path) -> dict[str, dict]:
     """The values currently stored for every formula cell (and spill member): {sheet: {cell: value}}."""
     out: dict[str, dict] = {}
-    with pkg.open_package(path) as package:
-        for sheet, part in pkg.sheet_parts(package).items():
-            for cell in pkg.scan_cells(pkg.read_member(package, part), sheet):
-                if cell.value_text is not None:
-                    out.setdefault(sheet, {})[cell.ref] = (cell.cell_type, cell.value_text)
+    for sheet, cells in pkg.scan_workbook(path).items():
+        for cell in cells:
+            if cell.value_text is not None:
+                out.setdefault(sheet, {})[cell.ref] = (cell.cell_type, cell.value_text)
     return out
 
 

@@ -184,20 +184,15 @@ class CellSpan:
     value_text: str | None = None
 
 
+_START_TAG = re.compile(rb"""<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
+
+
 def _tag_end(data: bytes, start: int) -> int:
-    quote = None
-    j = start + 1
-    while j < len(data):
-        ch = data[j:j + 1]
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in (b'"', b"'"):
-            quote = ch
-        elif ch == b">":
-            return j + 1
-        j += 1
-    raise BookError("unterminated XML tag")
+    """Just after the '>' closing the tag that starts at ``start`` (a '>' inside quotes does not count)."""
+    match = _START_TAG.match(data, start)
+    if not match:
+        raise BookError("unterminated XML tag")
+    return match.end()
 
 
 def scan_cells(data: bytes, where: str = "sheet") -> list[CellSpan]:
@@ -334,3 +329,21 @@ def shared_strings(package: zipfile.ZipFile) -> list[str]:
     except expat.ExpatError as error:
         raise BookError(f"{name} is not well-formed XML ({error})") from None
     return strings
+
+
+_SCANS: dict = {}
+
+
+def scan_workbook(path) -> dict[str, list[CellSpan]]:
+    """{sheet: its cells} for the file at ``path``; kept for the file as it is now (same size and
+    modification time), since one refresh reads the same sheets several times."""
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _SCANS:
+        with open_package(path) as package:
+            scanned = {sheet: scan_cells(read_member(package, part), sheet)
+                       for sheet, part in sheet_parts(package).items()}
+        _SCANS.clear()  # one workbook at a time is enough, and keeps memory flat over many books
+        _SCANS[key] = scanned
+    return _SCANS[key]
