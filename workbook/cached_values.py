@@ -66,12 +66,13 @@ def _retyped(tag: bytes, cell_type: str | None) -> bytes:
     return tag
 
 
-def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = None) -> bytes:
+def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = None,
+                  cells: list | None = None) -> bytes:
     """New cached values for formula (and spill) cells in ``values``; new contents for plain input
     cells in ``inputs`` (text goes in as an inline string, since the shared-string table is left as is)."""
     inputs = inputs or {}
     out, position, written = [], 0, set()
-    for cell in pkg.scan_cells(data, where):
+    for cell in cells if cells is not None else pkg.scan_cells(data, where):
         if cell.ref in inputs:
             if cell.formula is not None:
                 raise BookError(f"{where}!{cell.ref} holds a formula, not an input value")
@@ -134,6 +135,7 @@ def write_cached_values(source: str | Path, destination: str | Path, sheet_value
             raise BookError(f"{source}: no sheet named {unknown[0]!r}")
         by_part = {parts[sheet]: (sheet, sheet_values.get(sheet, {}), sheet_inputs.get(sheet, {}))
                    for sheet in set(sheet_values) | set(sheet_inputs)}
+        scans = pkg.scan_workbook(source)  # the spans of these very bytes, usually read already
         book = pkg.workbook_part(package)
         with atomic_output(destination) as temporary:
             with zipfile.ZipFile(temporary, "w") as out:
@@ -142,7 +144,7 @@ def write_cached_values(source: str | Path, destination: str | Path, sheet_value
                     if info.filename in by_part:
                         sheet, cells, inputs = by_part[info.filename]
                         if cells or inputs:
-                            data = rewrite_sheet(data, cells, sheet, inputs)
+                            data = rewrite_sheet(data, cells, sheet, inputs, scans[sheet])
                     elif info.filename == book:
                         data = set_calc_properties(data)
                     out.writestr(info, data)

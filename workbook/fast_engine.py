@@ -536,6 +536,7 @@ class Book:
         self.spills: dict[tuple[str, str], tuple[str, str]] = {}   # spill member -> anchor
         self.anchors: dict[tuple[str, str], str] = {}               # anchor -> spill range
         self.results: dict[tuple[str, str], object] = {}
+        self.blocks: dict[tuple[str, str], np.ndarray] = {}  # a range read once, then shared (never mutated)
         self.visiting: set = set()
         self._load(path)
         for (sheet, ref), value in (overrides or {}).items():
@@ -592,7 +593,7 @@ class Book:
                 r2, c2 = pkg.split_cell(last)
                 refs = pkg.range_cells(ref)
                 shape = (r2 - r1 + 1, c2 - c1 + 1)
-                return lambda sheet: self.block(target_sheet or sheet, refs, shape)
+                return lambda sheet: self.block(target_sheet or sheet, ref, refs, shape)
             return lambda sheet: self.cell(target_sheet or sheet, ref)
         if kind == "name":
             name = node[1]
@@ -664,8 +665,11 @@ class Book:
             return self.results[key]
         return self.values.get(key)
 
-    def block(self, sheet, refs, shape):
-        return np.array([self.cell(sheet, ref) for ref in refs], dtype=object).reshape(shape)
+    def block(self, sheet, ref, refs, shape):
+        key = (sheet, ref)
+        if key not in self.blocks:
+            self.blocks[key] = np.array([self.cell(sheet, r) for r in refs], dtype=object).reshape(shape)
+        return self.blocks[key]
 
     def evaluate(self, key):
         if key in self.visiting:

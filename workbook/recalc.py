@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # the engine draws a progress bar otherwise
 
@@ -32,8 +33,7 @@ def _formulas_engine():
     return formulas
 
 
-@dataclass(frozen=True)
-class FormulaCell:
+class FormulaCell(NamedTuple):
     sheet: str
     ref: str
     formula: str
