@@ -15,6 +15,7 @@ datetime when the cell is formatted as a date; an error cell as None. Decisions:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -63,6 +64,8 @@ def rows(value) -> list[list]:
 
 def single(name: str, value):
     """The one value of a scalar or a 1x1 range."""
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        return value
     items = cells(value)
     if len(items) != 1:
         raise KCInputError(f"{name} must be a single cell, not a range of {len(items)} cells")
@@ -85,6 +88,8 @@ def parse_number_text(name: str, text: str) -> float:
 
 def number(name: str, value, default=None) -> float:
     """A finite number; ``default`` (when not None) stands in for an empty cell."""
+    if type(value) is float and math.isfinite(value):  # what Excel sends for a number
+        return value
     value = single(name, value)
     if is_empty(value):
         if default is not None:
