@@ -74,3 +74,16 @@ def inputs(path, **by_name):
         sheet, ref = named(path, name)
         out.setdefault(sheet, {})[ref] = value
     return out
+
+
+def small_book(path, sheet_name, first_row, formulas):
+    """A one-sheet workbook: numbers in row 1 from A1, then {cell: formula}. Returns the path."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet(sheet_name)
+    sheet.write_row("A1", first_row)
+    for ref, formula in formulas.items():
+        sheet.write_formula(ref, formula)
+    book.close()
+    return path

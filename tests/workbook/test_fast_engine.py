@@ -10,7 +10,7 @@ from workbook import libreoffice
 from workbook.fast_engine import Parser, Unsupported
 from workbook.recalc import recalculate
 
-from tests.conftest import needs_libreoffice, values
+from tests.conftest import needs_libreoffice, small_book, values
 
 
 def same(a, b) -> bool:
@@ -87,12 +87,7 @@ def test_expressions_agree_with_libreoffice(tmp_path):
 
 
 def test_unsupported_formulas_fall_back_to_the_formulas_engine(tmp_path):
-    path = tmp_path / "sumproduct.xlsx"
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("S")
-    sheet.write_row("A1", [1, 2, 3])
-    sheet.write_formula("A2", "=SUMPRODUCT(A1:C1,A1:C1)")
-    book.close()
+    path = small_book(tmp_path / "sumproduct.xlsx", "S", [1, 2, 3], {"A2": "=SUMPRODUCT(A1:C1,A1:C1)"})
     with pytest.raises(Unsupported, match="SUMPRODUCT"):
         recalculate(path, engine="fast")
     result = recalculate(path)

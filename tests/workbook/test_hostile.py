@@ -7,6 +7,8 @@ import pytest
 
 from workbook import cli, xlsx_package
 
+from tests.conftest import small_book
+
 
 
 def run_refresh(capsys, *argv):
@@ -76,14 +78,7 @@ def test_zip_member_over_the_size_limit(built_book, tmp_path, capsys, monkeypatc
 
 
 def test_formula_the_engine_cannot_parse_names_the_cell(tmp_path, capsys):
-    import xlsxwriter
-
-    path = tmp_path / "table.xlsx"
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("Data")
-    sheet.write_row("A1", ["X", 1, 2])
-    sheet.write_formula("B3", "=SUM(Table1[X])")
-    book.close()
+    path = small_book(tmp_path / "table.xlsx", "Data", ["X", 1, 2], {"B3": "=SUM(Table1[X])"})
     before = path.read_bytes()
     code, out, err = run_refresh(capsys, path)
     assert code == 2 and out == ""
@@ -92,14 +87,7 @@ def test_formula_the_engine_cannot_parse_names_the_cell(tmp_path, capsys):
 
 
 def test_unsupported_function_names_the_cell(tmp_path, capsys):
-    import xlsxwriter
-
-    path = tmp_path / "offset.xlsx"
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("Model")
-    sheet.write_row("A1", [1, 2, 3])
-    sheet.write_formula("A2", "=SUM(OFFSET(A1,0,0,1,2))")
-    book.close()
+    path = small_book(tmp_path / "offset.xlsx", "Model", [1, 2, 3], {"A2": "=SUM(OFFSET(A1,0,0,1,2))"})
     code, _, err = run_refresh(capsys, path)
     assert code == 2 and "Model!A2: function OFFSET is not supported headless" in err
 

@@ -11,7 +11,7 @@ from workbook.check import check_book
 from workbook.freeze import freeze
 from workbook.refresh import refresh_book, refresh_books
 
-from tests.conftest import formula_cells, inputs, named, values
+from tests.conftest import formula_cells, inputs, named, small_book, values
 
 SHEET_PARTS_AND_BOOK = ("xl/worksheets/", "xl/workbook.xml")
 
@@ -119,17 +119,9 @@ def test_check_passes_a_built_book_and_flags_problems(book_copy, tmp_path, capsy
 
 
 def test_check_finds_volatile_functions_upstream_of_kc_cells(tmp_path):
-    import xlsxwriter
-
-    path = tmp_path / "Volatile.xlsx"
-    book = xlsxwriter.Workbook(str(path))
-    sheet = book.add_worksheet("Model")
-    sheet.write_row("A1", [100, 110, 120])
-    sheet.write_formula("A2", "=0.09+TODAY()*0")
-    sheet.write_formula("B2", "=A2+0.01")
-    sheet.write_formula("C2", "=KC_DCF(A1:C1,B2,0.02)")
-    sheet.write_formula("D2", "=KC_DCF(A1:C1,0.1,0.02)")
-    book.close()
+    path = small_book(tmp_path / "Volatile.xlsx", "Model", [100, 110, 120],
+                      {"A2": "=0.09+TODAY()*0", "B2": "=A2+0.01", "C2": "=KC_DCF(A1:C1,B2,0.02)",
+                       "D2": "=KC_DCF(A1:C1,0.1,0.02)"})
     volatile = [p for p in check_book(path) if p.kind == "volatile upstream"]
     assert [(p.sheet, p.cell) for p in volatile] == [("Model", "C2")]
     assert "Model!A2 uses TODAY" in volatile[0].detail
