@@ -71,13 +71,51 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
+_ENDPOINT = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)")
+
+
+def relative_tokens(tokens, row: int, col: int) -> tuple:
+    """The tokens with every reference made relative to the cell at (row, col), Excel's R1C1 view: cells
+    that hold the same formula copied along a row or column then share one tuple, so one compiled form.
+    A reference becomes ('rref', (sheet, ends)), each end (absolute row?, row or offset, absolute column?,
+    column or offset)."""
+    out = []
+    for kind, value in tokens:
+        if kind not in ("ref", "sref"):
+            out.append((kind, value))
+            continue
+        sheet, ref = None, value
+        if kind == "sref":
+            sheet, _, ref = value.rpartition("!")
+            sheet = sheet.strip("'").replace("''", "'")
+        ends = []
+        for part in ref.split(":"):
+            absolute_col, letters, absolute_row, digits = _ENDPOINT.fullmatch(part).groups()
+            r, c = int(digits), pkg.column_number(letters)
+            ends.append((bool(absolute_row), r if absolute_row else r - row,
+                         bool(absolute_col), c if absolute_col else c - col))
+        out.append(("rref", (sheet, tuple(ends))))
+    return tuple(out)
+
+
+def absolute_ends(ref: str) -> tuple:
+    first, _, last = ref.partition(":")
+    ends = []
+    for part in (first, last) if last else (first,):
+        r, c = pkg.split_cell(part)
+        ends.append((True, r, True, c))
+    return tuple(ends)
+
+
 class Parser:
     """Precedence climbing over Excel's operators: comparison < & < +- < */ < ^ < % < unary minus."""
 
     BINARY = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4, "^": 5}
 
-    def __init__(self, text: str):
-        self.tokens = tokenize(text)
+    def __init__(self, formula):
+        """``formula``: text (references read as if the formula sat in A1... i.e. kept as written), or
+        the tuple from ``relative_tokens``."""
+        self.tokens = list(relative_tokens(tokenize(formula), 0, 0) if isinstance(formula, str) else formula)
         self.i = 0
 
     def peek(self):
@@ -127,11 +165,8 @@ class Parser:
             return ("const", value[1:-1].replace('""', '"'))
         if kind == "error":
             return ("const", ERRORS[value])
-        if kind == "ref":
-            return ("ref", None, value.replace("$", ""))
-        if kind == "sref":
-            sheet, _, ref = value.rpartition("!")
-            return ("ref", sheet.strip("'").replace("''", "'"), ref.replace("$", ""))
+        if kind == "rref":
+            return ("ref", value[0], value[1])
         if kind == "name":
             upper = value.upper()
             if upper in ("TRUE", "FALSE"):
@@ -536,17 +571,19 @@ class Book:
         self.spills: dict[tuple[str, str], tuple[str, str]] = {}   # spill member -> anchor
         self.anchors: dict[tuple[str, str], str] = {}               # anchor -> spill range
         self.results: dict[tuple[str, str], object] = {}
-        self.blocks: dict[tuple[str, str], np.ndarray] = {}  # a range read once, then shared (never mutated)
+        self.blocks: dict[tuple, np.ndarray] = {}  # a range read once, then shared (never mutated)
         self.visiting: set = set()
         self._load(path)
         for (sheet, ref), value in (overrides or {}).items():
             self.values[(sheet, ref)] = value
-        compiled: dict[str, Callable] = {}
+        compiled: dict[tuple, Callable] = {}  # one closure per formula shape (R1C1 form)
         for cell in cells:
             key = (cell.sheet, cell.ref)
-            if cell.formula not in compiled:
-                compiled[cell.formula] = self.compile(Parser(cell.formula).parse())
-            self.formulas[key] = (compiled[cell.formula], cell.sheet)
+            row, col = pkg.split_cell(cell.ref)
+            shape = relative_tokens(tokenize(cell.formula), row, col)
+            if shape not in compiled:
+                compiled[shape] = self.compile(Parser(shape).parse())
+            self.formulas[key] = (compiled[shape], (cell.sheet, row, col))
             if cell.spill and cell.spill != cell.ref:
                 self.anchors[key] = cell.spill
                 for member in pkg.range_cells(cell.spill):
@@ -579,56 +616,68 @@ class Book:
     # -- compiling an expression tree into a closure over (book, sheet) --
 
     def compile(self, node) -> Callable:
+        """A closure over ``ctx`` = (sheet, row, column) of the cell being evaluated."""
         kind = node[0]
         if kind == "const":
             value = node[1]
-            return lambda sheet: value
+            return lambda ctx: value
         if kind == "missing":
-            return lambda sheet: MISSING
+            return lambda ctx: MISSING
         if kind == "ref":
-            target_sheet, ref = node[1], node[2]
-            if ":" in ref:
-                first, last = ref.split(":")
-                r1, c1 = pkg.split_cell(first)
-                r2, c2 = pkg.split_cell(last)
-                refs = pkg.range_cells(ref)
-                shape = (r2 - r1 + 1, c2 - c1 + 1)
-                return lambda sheet: self.block(target_sheet or sheet, ref, refs, shape)
-            return lambda sheet: self.cell(target_sheet or sheet, ref)
+            target_sheet, ends = node[1], node[2]
+
+            def place(ctx, end):
+                absolute_row, r, absolute_col, c = end
+                return (r if absolute_row else ctx[1] + r), (c if absolute_col else ctx[2] + c)
+
+            if len(ends) == 2:
+                def read_block(ctx):
+                    (r1, c1), (r2, c2) = place(ctx, ends[0]), place(ctx, ends[1])
+                    if min(r1, c1, r2, c2) < 1:
+                        return REF
+                    return self.block(target_sheet or ctx[0], r1, c1, r2, c2)
+                return read_block
+
+            def read_cell(ctx):
+                r, c = place(ctx, ends[0])
+                if r < 1 or c < 1:
+                    return REF
+                return self.cell(target_sheet or ctx[0], f"{pkg.column_letters(c)}{r}")
+            return read_cell
         if kind == "name":
             name = node[1]
             if name not in self.names:
                 raise Unsupported(f"unknown name {name}")
             sheet_of, ref = self.names[name]
-            return self.compile(("ref", sheet_of, ref))
+            return self.compile(("ref", sheet_of, absolute_ends(ref)))
         if kind == "neg":
             inner = self.compile(node[1])
-            return lambda sheet: arithmetic("-", 0.0, inner(sheet))
+            return lambda ctx: arithmetic("-", 0.0, inner(ctx))
         if kind == "pos":
             return self.compile(node[1])
         if kind == "pct":
             inner = self.compile(node[1])
-            return lambda sheet: arithmetic("/", inner(sheet), 100.0)
+            return lambda ctx: arithmetic("/", inner(ctx), 100.0)
         if kind == "bin":
             op, left, right = node[1], self.compile(node[2]), self.compile(node[3])
-            return lambda sheet: arithmetic(op, left(sheet), right(sheet))
+            return lambda ctx: arithmetic(op, left(ctx), right(ctx))
         if kind == "call":
             name, args = node[1], [self.compile(a) for a in node[2]]
             if name == "IF":
                 if not 2 <= len(args) <= 3:
                     raise Unsupported("IF takes 2 or 3 arguments")
-                return lambda sheet: self._if(args, sheet)
+                return lambda ctx: self._if(args, ctx)
             if name == "IFERROR":
                 if len(args) != 2:
                     raise Unsupported("IFERROR takes 2 arguments")
-                return lambda sheet: self._iferror(args, sheet)
+                return lambda ctx: self._iferror(args, ctx)
             function = FUNCTIONS.get(name)
             if function is None:
                 raise Unsupported(f"function {name}")
             kc = name.startswith("KC_")
 
-            def call(sheet):
-                values = [a(sheet) for a in args]
+            def call(ctx):
+                values = [a(ctx) for a in args]
                 if not kc:
                     error = next((v for v in values if isinstance(v, XlError)), None)
                     if error is not None and name not in ("AND", "OR"):
@@ -638,19 +687,19 @@ class Book:
             return call
         raise Unsupported(f"node {kind}")
 
-    def _if(self, args, sheet):
-        condition = truth(args[0](sheet))
+    def _if(self, args, ctx):
+        condition = truth(args[0](ctx))
         if isinstance(condition, XlError):
             return condition
         if condition:
-            value = args[1](sheet)
+            value = args[1](ctx)
         else:
-            value = args[2](sheet) if len(args) == 3 else False
+            value = args[2](ctx) if len(args) == 3 else False
         return 0.0 if value is MISSING else value
 
-    def _iferror(self, args, sheet):
-        value = args[0](sheet)
-        return args[1](sheet) if isinstance(scalar(value), XlError) else value
+    def _iferror(self, args, ctx):
+        value = args[0](ctx)
+        return args[1](ctx) if isinstance(scalar(value), XlError) else value
 
     # -- evaluating cells --
 
@@ -665,18 +714,20 @@ class Book:
             return self.results[key]
         return self.values.get(key)
 
-    def block(self, sheet, ref, refs, shape):
-        key = (sheet, ref)
+    def block(self, sheet, r1, c1, r2, c2):
+        key = (sheet, r1, c1, r2, c2)
         if key not in self.blocks:
-            self.blocks[key] = np.array([self.cell(sheet, r) for r in refs], dtype=object).reshape(shape)
+            refs = [f"{pkg.column_letters(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+            self.blocks[key] = np.array([self.cell(sheet, ref) for ref in refs],
+                                        dtype=object).reshape(r2 - r1 + 1, c2 - c1 + 1)
         return self.blocks[key]
 
     def evaluate(self, key):
         if key in self.visiting:
             raise Unsupported(f"circular reference at {key[0]}!{key[1]}")
         self.visiting.add(key)
-        function, sheet = self.formulas[key]
-        value = function(sheet)
+        function, ctx = self.formulas[key]
+        value = function(ctx)
         self.visiting.discard(key)
         if key in self.anchors:
             self._spill(key, value)
