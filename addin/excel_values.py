@@ -158,3 +158,21 @@ def as_grid(grid) -> np.ndarray:
 def as_row(values: Sequence[float]) -> list[list[float]]:
     """A 1-D path as one spilled row (years across, as a model lays them out)."""
     return [np.asarray(values, dtype=float).tolist()]
+
+
+def as_handed_over(value, is_absent):
+    """A value in the shape xlwings hands to a UDF, for callers that are not Excel (the headless engines):
+    a scalar, or a list of rows; a 1x1 block is its single value; cells for which ``is_absent`` is true
+    (empty, omitted, an error) become None; numpy and integer numbers become Python floats."""
+    if isinstance(value, np.ndarray):
+        grid = np.atleast_2d(value) if value.ndim != 2 else value
+        if grid.shape == (1, 1):
+            return as_handed_over(grid[0, 0], is_absent)
+        return [[as_handed_over(v, is_absent) for v in row] for row in grid.tolist()]
+    if value is None or is_absent(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value

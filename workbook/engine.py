@@ -19,6 +19,7 @@ from formulas.ranges import Ranges
 from formulas.tokens.operand import XlError
 from formulas.tokens.operand import Empty
 
+from addin.excel_values import as_handed_over
 from addin.functions import EXCEL_FUNCTIONS
 
 
@@ -32,30 +33,15 @@ OMITTED = _Omitted(0)
 Empty.compile = staticmethod(lambda: OMITTED)
 
 
-def excel_value(value):
-    """One cell's value as xlwings would hand it over."""
-    if value is OMITTED or value is sh.EMPTY or value is None:
-        return None
-    if isinstance(value, XlError):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
+def _absent(value) -> bool:
+    return value is OMITTED or value is sh.EMPTY or isinstance(value, XlError)
 
 
 def excel_argument(value):
-    if isinstance(value, Ranges):  # a cell or range reference: its values, always 2-D
+    """An engine value as xlwings would hand it over (a reference arrives as a 2-D Ranges object)."""
+    if isinstance(value, Ranges):
         value = value.value
-    if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return excel_value(value.item())
-        grid = np.atleast_2d(value)
-        if grid.shape == (1, 1):
-            return excel_value(grid[0, 0])
-        return [[excel_value(v) for v in row] for row in grid.tolist()]
-    return excel_value(value)
+    return as_handed_over(value, _absent)
 
 
 def engine_result(value):

@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 from formulas.tokens.operand import Error, XlError
 
+from addin.excel_values import as_handed_over
 from addin.functions import EXCEL_FUNCTIONS
 from workbook import xlsx_package as pkg
 
@@ -393,23 +394,13 @@ def arithmetic(op, a, b):
 # Functions
 
 
-def _excel_argument(value):
-    """A value as xlwings hands it to a KC function: scalar, or list of rows; empty/missing/error -> None."""
-    if value is MISSING or value is None or isinstance(value, XlError):
-        return None
-    if isinstance(value, np.ndarray):
-        grid = value if value.ndim == 2 else np.atleast_2d(value)
-        if grid.shape == (1, 1):
-            return _excel_argument(grid[0, 0])
-        return [[_excel_argument(v) for v in row] for row in grid.tolist()]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def _absent(value) -> bool:
+    return value is MISSING or isinstance(value, XlError)
 
 
 def _kc(function):
     def call(*args):
-        result = function(*[_excel_argument(a) for a in args])
+        result = function(*[as_handed_over(a, _absent) for a in args])
         if isinstance(result, (list, np.ndarray)):
             return np.array(result, dtype=object, ndmin=2)
         return result
