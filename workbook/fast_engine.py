@@ -230,18 +230,13 @@ class Parser:
 # Values
 
 
-def is_error(value) -> bool:
-    return isinstance(value, XlError)
-
-
 def first_error(values):
     return next((v for v in values if isinstance(v, XlError)), None)
 
 
 def number(value):
     """Arithmetic coercion of one value: a float or an error."""
-    if isinstance(value, np.ndarray):
-        value = value.flat[0] if value.size else None
+    value = scalar(value)
     if isinstance(value, XlError):
         return value
     if value is None or value is MISSING:
@@ -259,8 +254,7 @@ def number(value):
 
 
 def text(value):
-    if isinstance(value, np.ndarray):
-        value = value.flat[0] if value.size else None
+    value = scalar(value)
     if isinstance(value, XlError):
         return value
     if value is None or value is MISSING:
@@ -273,8 +267,7 @@ def text(value):
 
 
 def truth(value):
-    if isinstance(value, np.ndarray):
-        value = value.flat[0] if value.size else None
+    value = scalar(value)
     if isinstance(value, XlError):
         return value
     if isinstance(value, str):
