@@ -17,6 +17,48 @@ _REFERENCE = re.compile(
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_.]*)(?![A-Za-z0-9_.]*\s*\()")
 
 
+_QUOTED_OR_REF = re.compile(
+    r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|(?<![A-Za-z0-9_.$])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\w.(!])')
+
+
+def translate(formula: str, rows: int, columns: int) -> str:
+    """The formula moved by (rows, columns), as Excel copies it: relative references shift, $-anchored
+    parts stay; text in quotes (strings, quoted sheet names) is untouched. How a shared formula's other
+    cells read their formula from the first one."""
+
+    def move(match):
+        if match.group(2) is None:
+            return match.group(0)
+        col_abs, letters, row_abs, digits = match.groups()
+        col = pkg.column_number(letters) + (0 if col_abs else columns)
+        row = int(digits) + (0 if row_abs else rows)
+        if col < 1 or row < 1:
+            return "#REF!"
+        return f"{col_abs}{pkg.column_letters(col)}{row_abs}{row}"
+
+    return _QUOTED_OR_REF.sub(move, formula)
+
+
+def resolved_formulas(cells) -> dict[str, str]:
+    """{cell: formula text} for a sheet's scanned cells, the cells of shared formulas included."""
+    masters, out = {}, {}
+    for cell in cells:
+        if cell.formula is None:
+            continue
+        if cell.formula_type == "shared" and cell.shared_index is not None:
+            if cell.formula:  # the first cell of the group carries the text
+                masters[cell.shared_index] = (cell.ref, cell.formula)
+                out[cell.ref] = cell.formula
+            elif cell.shared_index in masters:
+                origin, text = masters[cell.shared_index]
+                r0, c0 = pkg.split_cell(origin)
+                r1, c1 = pkg.split_cell(cell.ref)
+                out[cell.ref] = translate(text, r1 - r0, c1 - c0)
+        else:
+            out[cell.ref] = cell.formula
+    return out
+
+
 def without_strings(formula: str) -> str:
     return _STRING.sub('""', formula or "")
 

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 from workbook import xlsx_package as pkg
 from workbook.atomic import atomic_output
 from workbook.errors import BookError
-from workbook.formula_text import calls_kc
+from workbook.formula_text import calls_kc, resolved_formulas
 from workbook.notes import add_notes
 
 _CM_ATTRIBUTE = re.compile(rb'\s+cm\s*=\s*("[^"]*"|\'[^\']*\')')
@@ -29,8 +29,10 @@ def strip_kc_formulas(data: bytes, where: str) -> tuple[bytes, dict[str, str]]:
     """Remove the <f> of every KC_* cell (its cached value stays). Returns the new XML and
     {cell: original formula}."""
     out, position, originals = [], 0, {}
-    for cell in pkg.scan_cells(data, where):
-        if cell.formula is None or not calls_kc(cell.formula):
+    cells = pkg.scan_cells(data, where)
+    texts = resolved_formulas(cells)  # a shared formula's group calls KC_* in every cell or in none
+    for cell in cells:
+        if cell.ref not in texts or not calls_kc(texts[cell.ref]):
             continue
         start, end = cell.tag
         tag = _CM_ATTRIBUTE.sub(b"", data[start:end])
@@ -45,7 +47,7 @@ def strip_kc_formulas(data: bytes, where: str) -> tuple[bytes, dict[str, str]]:
             position = cell.formula_end
         spill = f" (spilled over {cell.formula_ref})" if cell.formula_type == "array" and cell.formula_ref and \
             cell.formula_ref != cell.ref else ""
-        originals[cell.ref] = f"Frozen value. Original formula{spill}: ={cell.formula}"
+        originals[cell.ref] = f"Frozen value. Original formula{spill}: ={texts[cell.ref]}"
     out.append(data[position:])
     return b"".join(out), originals
 

@@ -21,7 +21,7 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # the engine draws a progress bar ot
 
 from workbook import xlsx_package as pkg  # noqa: E402
 from workbook.errors import BookError  # noqa: E402
-from workbook.formula_text import function_names  # noqa: E402
+from workbook.formula_text import function_names, resolved_formulas  # noqa: E402
 
 
 def _formulas_engine():
@@ -43,12 +43,11 @@ class FormulaCell(NamedTuple):
 def formula_cells(path: str | Path) -> list[FormulaCell]:
     found = []
     for sheet, cells in pkg.scan_workbook(path).items():
+        texts = resolved_formulas(cells)
         for cell in cells:
-            if cell.formula_type == "shared":
-                raise BookError(f"{sheet}!{cell.ref}: shared formulas are not supported; re-save the cell")
-            if cell.formula is not None:
+            if cell.ref in texts:
                 spill = cell.formula_ref if cell.formula_type == "array" else None
-                found.append(FormulaCell(sheet, cell.ref, cell.formula, spill))
+                found.append(FormulaCell(sheet, cell.ref, texts[cell.ref], spill))
     return found
 
 

@@ -176,6 +176,7 @@ class CellSpan:
     formula: str | None = None           # the <f> text, None for a value cell
     formula_type: str | None = None      # t attribute of <f>: 'array', 'shared' or None
     formula_ref: str | None = None       # ref attribute of <f> (array range)
+    shared_index: str | None = None      # si attribute of a shared formula
     formula_start: int | None = None     # the < of <f ...>
     formula_end: int | None = None       # just after </f> or <f/>
     value_tag: tuple[int, int] | None = None   # the start tag <v> (or <v/>)
@@ -215,6 +216,7 @@ def scan_cells(data: bytes, where: str = "sheet") -> list[CellSpan]:
         elif cell is not None and name == F:
             end = _tag_end(data, i)
             cell.formula, cell.formula_type, cell.formula_ref = "", attrs.get("t"), attrs.get("ref")
+            cell.shared_index = attrs.get("si")
             cell.formula_start = i
             if data[end - 2:end] == b"/>":
                 cell.formula_end = end

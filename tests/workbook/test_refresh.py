@@ -143,3 +143,50 @@ def test_vba_and_unknown_parts_survive_byte_for_byte(book_copy, tmp_path):
     assert after["xl/vbaProject.bin"] == vba == before["xl/vbaProject.bin"]
     assert after["customXml/item1.xml"] == before["customXml/item1.xml"]
     assert values(macro_book)["DCF"]["C23"].value == pytest.approx(values(macro_book)["DCF"]["C21"].value / 9.0 - 1)
+
+
+def shared_formula_book(path):
+    """What Excel writes when a formula is filled down: the first cell carries the text, the others point
+    to it (t="shared", si). XlsxWriter never writes these, so the sheet XML is edited to that form."""
+    small_book(path, "Fill", [100.0, 110.0, 120.0],
+               {"A2": "=A1*2", "B2": "=B1*2", "C2": "=C1*2",
+                "A3": "=KC_DCF($A$1:$C$1,0.1+A4,0.02)", "B3": "=KC_DCF($A$1:$C$1,0.1+B4,0.02)"})
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+        infos = z.infolist()
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml = xml.replace("<f>A1*2</f>", '<f t="shared" ref="A2:C2" si="0">A1*2</f>')
+    xml = xml.replace("<f>B1*2</f>", '<f t="shared" si="0"/>').replace("<f>C1*2</f>", '<f t="shared" si="0"/>')
+    xml = xml.replace("<f>KC_DCF($A$1:$C$1,0.1+A4,0.02)</f>",
+                      '<f t="shared" ref="A3:B3" si="1">KC_DCF($A$1:$C$1,0.1+A4,0.02)</f>')
+    xml = xml.replace("<f>KC_DCF($A$1:$C$1,0.1+B4,0.02)</f>", '<f t="shared" si="1"/>')
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in infos:
+            z.writestr(info, parts[info.filename])
+    return path
+
+
+@pytest.mark.parametrize("engine", ["fast", "formulas"])
+def test_shared_formulas_are_read_like_excel_fills_them(tmp_path, engine):
+    from workbook.recalc import recalculate
+
+    path = shared_formula_book(tmp_path / "Filled.xlsx")
+    got = recalculate(path, engine=engine).values()["Fill"]
+    assert [got["A2"], got["B2"], got["C2"]] == [200.0, 220.0, 240.0]
+    expected = kcfuncs.dcf_valuation([100.0, 110.0, 120.0], 0.1, 0.02).per_share
+    assert got["A3"] == pytest.approx(expected, rel=1e-12) and got["B3"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_refresh_and_freeze_keep_shared_formulas_consistent(tmp_path):
+    import openpyxl
+
+    path = shared_formula_book(tmp_path / "Filled.xlsx")
+    refresh_book(path)
+    assert values(path)["Fill"]["C2"].value == 240
+    frozen = tmp_path / "Filled_shared.xlsx"
+    freeze(path, frozen)
+    book = openpyxl.load_workbook(frozen)
+    assert book["Fill"]["B3"].value == pytest.approx(kcfuncs.dcf_valuation([100.0, 110.0, 120.0], 0.1, 0.02).per_share)
+    assert "=KC_DCF($A$1:$C$1,0.1+B4,0.02)" in book["Fill"]["B3"].comment.text
+    assert book["Fill"]["C2"].value == "=C1*2"     # the native shared formula stays live
