@@ -65,7 +65,7 @@ def engine_function(function):
 def register_functions() -> None:
     registry = formulas.get_functions()
     for name, function in EXCEL_FUNCTIONS.items():
-        registry[name] = engine_function(function)
+        registry[name] = registry["_XLUDF." + name] = engine_function(function)
 
 
 def evaluate_formula(formula: str):

@@ -647,6 +647,8 @@ class Book:
             return lambda ctx: arithmetic(op, left(ctx), right(ctx))
         if kind == "call":
             name, args = node[1], [self.compile(a) for a in node[2]]
+            if name.startswith("_XLUDF."):  # how Excel may store a user-defined function's name
+                name = name[len("_XLUDF."):]
             if name == "IF":
                 if not 2 <= len(args) <= 3:
                     raise Unsupported("IF takes 2 or 3 arguments")

@@ -42,7 +42,7 @@ EXPRESSIONS = [
     "=ROUND(2.5,0)", "=ROUND(-2.5,0)", "=ROUND(1.23456,2)", "=MAX(A1:A4)", "=MIN(A1:A4,-3)", "=SUM(A1:A4)",
     "=COUNT(A1:A4)", "=AVERAGE(A1:A4,20)", "=MEDIAN(1,2,3,4)", "=AND(TRUE,0)", "=OR(FALSE,A3)", "=NOT(A1)",
     '=SUBSTITUTE("KC_DCF: wacc","KC_DCF: ","")', "=A4", "=A4+1", '=A1&"%"', "=A2*2", "=ABS(-3)",
-    "=KC_DCF({100,110,120},0.1,0.02)", "=KC_UPSIDE(A1,8)", "=INDEX(KC_SENSITIVITY({100,110},{0.09,0.1},{0.02}),2,1)",
+    "=KC_DCF({100,110,120},0.1,0.02)", "=KC_UPSIDE(A1,8)", "=_xludf.KC_UPSIDE(A1,8)", "=INDEX(KC_SENSITIVITY({100,110},{0.09,0.1},{0.02}),2,1)",
 ]
 
 
