@@ -157,7 +157,7 @@ def write_assumptions(w: Writer, model: Model) -> None:
                                    "unless stated.")
     w.ws.set_column(2, 2, 14)
     w.ws.set_column(3, 3, 16)
-    w.ws.set_column(4, 4, 60)
+    w.ws.set_column(4, 5, 14)  # notes in E overflow to the right; E and F also hold scenario columns
     w.header(3, "Input", "输入", ["Value", "Name", "Source / note"])
     m0 = data.get("market_000", {})
     sources = v.get("sources", {})
@@ -199,6 +199,7 @@ def write_assumptions(w: Writer, model: Model) -> None:
             w.ws.write(row, 2, value, f[fmt])
         w.ws.write(row, 3, name, f["note"])
         w.text(row, 4, note, "note")
+        w.reach(row, 8)  # the note overflows to the right; print it whole
         w.define(name, row, 2)
         model.refs[name] = on(w.name, cell(row, 2, True))
         row += 1
