@@ -53,12 +53,13 @@ class Model:
 
     data: dict
     years: list[str]
-    line_cells: dict[str, tuple[str, int]] = field(default_factory=dict)   # key -> (sheet, row)
+    line_cells: dict[str, tuple[str, int]] = field(default_factory=dict)   # key -> (sheet, row) of the live line
+    printed_cells: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> row of the figure as printed
     checks: list[dict] = field(default_factory=list)                        # rows for the Checks sheet
     refs: dict[str, str] = field(default_factory=dict)                      # named places
 
-    def line_ref(self, key: str, year_index: int, absolute: bool = False) -> str:
-        sheet, row = self.line_cells[key]
+    def printed_ref(self, key: str, year_index: int, absolute: bool = False) -> str:
+        sheet, row = self.printed_cells[key]
         return on(sheet, cell(row, FIRST_VALUE_COL + year_index, absolute))
 
 
@@ -671,6 +672,9 @@ def write_comps(w: Writer, model: Model) -> None:
 
 
 def write_statement(w: Writer, model: Model, statement: str) -> None:
+    """Inputs as data; every subtotal as a live native formula of the lines above it, followed by the
+    figure as printed and a TRUE/FALSE row saying whether the source itself ties (printed subtotal vs
+    the sum of the printed parts, within TieTolerance). Lines the source does not print are formulas only."""
     f, data, years = w.f, model.data, model.years
     en, zh = STATEMENT_SHEETS[statement]
     w.title(en, zh, f"{data['company'].get('units', 'CNY millions')}; costs and outflows negative. Source: "
@@ -680,27 +684,23 @@ def write_statement(w: Writer, model: Model, statement: str) -> None:
     row = 4
     last = FIRST_VALUE_COL + len(years) - 1
     note_col = last + 1
-    for line in data[statement]:
+    for line in data[statement]:  # first pass: where every line lands (formulas may point forward)
+        printed_subtotal = bool(line.get("sum_of")) and line.get("printed", True) is not False
         model.line_cells[line["key"]] = (en, row)
-        row += 1
-        if line.get("sum_of"):
-            row += 1  # its check row
-    # Second pass now that every line's row is known (subtotals may sum lines of other sheets).
+        model.printed_cells[line["key"]] = (en, row + 1 if printed_subtotal else row)
+        row += 3 if printed_subtotal else 1
     row = 4
     for line in data[statement]:
         parts = line.get("sum_of", [])
-        computed = parts and line.get("printed", True) is False
-        bold = bool(parts)
-        w.labels(row, line["en"], line.get("zh", ""), "label_bold" if bold else "label")
+        printed = line.get("printed", True) is not False
+        w.labels(row, line["en"], line.get("zh", ""), "label_bold" if parts else "label")
         for k, value in enumerate(line["values"]):
             col = FIRST_VALUE_COL + k
-            if computed:
+            if parts:
                 w.formula(row, col, "=" + "+".join(_local(model, en, p, k) for p in parts), "number_bold")
-            elif line.get("plug"):
-                w.ws.write(row, col, value, f["number_plug"])
             else:
-                w.ws.write(row, col, value, f["number_bold" if bold else "number"])
-        if not computed:
+                w.ws.write(row, col, value, f["number_plug" if line.get("plug") else "number"])
+        if not parts:
             w.define(line_name(line["key"]), row, FIRST_VALUE_COL, row, last)
         note = line.get("note", "")
         if line.get("plug"):
@@ -709,13 +709,19 @@ def write_statement(w: Writer, model: Model, statement: str) -> None:
             w.ws.write(row, note_col, note, f["note"])
             w.reach(row, note_col)
         row += 1
-        if parts:
+        if parts and printed:
+            w.labels(row, "  as printed", "报告数", "label_indent")
+            for k, value in enumerate(line["values"]):
+                w.ws.write(row, FIRST_VALUE_COL + k, value, f["number_input"])
+            w.define(line_name(line["key"]), row, FIRST_VALUE_COL, row, last)
+            row += 1
             gap = line.get("source_gap") or [0] * len(years)
-            w.labels(row, f"  ties: = {' + '.join(p.replace('_', ' ') for p in parts)}", "勾稽", "label_indent")
+            w.labels(row, f"  source ties: printed = {' + '.join(p.replace('_', ' ') for p in parts)}", "勾稽",
+                     "label_indent")
             cells = []
             for k in range(len(years)):
                 col = FIRST_VALUE_COL + k
-                total = "+".join(_local(model, en, p, k) for p in parts)
+                total = "+".join(_local(model, en, p, k, printed=True) for p in parts)
                 w.formula(row, col, f"=ABS({cell(row - 1, col)}-({total}))<=TieTolerance", "check")
                 cells.append(on(en, cell(row, col)))
             fails = [years[k] for k, g in enumerate(gap) if abs(g) > 1]
@@ -735,8 +741,9 @@ def write_statement(w: Writer, model: Model, statement: str) -> None:
     w.ws.freeze_panes(4, 2)
 
 
-def _local(model: Model, sheet: str, key: str, k: int) -> str:
-    line_sheet, row = model.line_cells[key]
+def _local(model: Model, sheet: str, key: str, k: int, printed: bool = False) -> str:
+    """Line ``key`` in year ``k``: its live row, or with ``printed`` its figure as printed."""
+    line_sheet, row = (model.printed_cells if printed else model.line_cells)[key]
     ref = cell(row, FIRST_VALUE_COL + k)
     return ref if line_sheet == sheet else on(line_sheet, ref)
 
@@ -794,7 +801,8 @@ def add_tie_out_checks(model: Model) -> None:
         lag = int(tie.get("right_lag", 0))
         cells = []
         for k in range(lag, len(years)):
-            cells.append(f"ABS({model.line_ref(tie['left'], k)}-{model.line_ref(tie['right'], k - lag)})<=TieTolerance")
+            cells.append(f"ABS({model.printed_ref(tie['left'], k)}-{model.printed_ref(tie['right'], k - lag)})"
+                         f"<=TieTolerance")
         model.checks.append({"en": tie["en"], "zh": tie.get("zh", ""), "cells": cells,
                              "fails": list(tie.get("fails_in_source", [])), "years": years[lag:]})
 

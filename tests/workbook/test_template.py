@@ -102,7 +102,7 @@ def test_sensitivity_grids_equal_the_core(built_book):
 
 def test_statement_checks_fail_exactly_where_the_data_file_says(built_book):
     data = load_company()
-    book = values(built_book)
+    book, live = values(built_book), formulas(built_book)
     years = data["statements"]["years"]
     sheet_of = {"income_statement": "Income Statement", "balance_sheet": "Balance Sheet", "cash_flow": "Cash Flow"}
     seen = 0
@@ -111,15 +111,38 @@ def test_statement_checks_fail_exactly_where_the_data_file_says(built_book):
         for line in data[statement]:
             if not line.get("sum_of"):
                 continue
-            row = row_of(sheet, line["en"]) + 1          # the check row sits under its subtotal
+            row = row_of(sheet, line["en"])
+            # The subtotal itself is a live native formula of the lines it sums.
+            assert str(live[sheet_name].cell(row, 3).value).startswith("="), (sheet_name, line["key"])
+            if line.get("printed", True) is False:
+                continue
+            assert [sheet.cell(row + 1, 3 + k).value for k in range(len(years))] == line["values"]
             gaps = line.get("source_gap") or [0] * len(years)
-            for k, gap in enumerate(gaps):
-                assert sheet.cell(row, 3 + k).value is (abs(gap) <= 1), (sheet_name, line["key"], years[k])
+            for k, gap in enumerate(gaps):  # two rows under it: as printed, then whether the source ties
+                assert sheet.cell(row + 2, 3 + k).value is (abs(gap) <= 1), (sheet_name, line["key"], years[k])
                 seen += 1
-    assert seen > 60
+    assert seen >= 60
     checks = book["Checks"]
     assert checks["C4"].value == "OK"
     assert book["Summary"].cell(row_of(book["Summary"], "Checks"), 3).value == "OK"
+
+
+def test_subtotals_follow_a_changed_input(book_copy, tmp_path):
+    from workbook.cached_values import write_cached_values
+    from workbook.refresh import refresh_book
+
+    from tests.conftest import named
+
+    sheet, ref = named(book_copy, "Line_revenue")
+    edited = tmp_path / "Edited.xlsx"
+    write_cached_values(book_copy, edited, {}, {sheet: {ref.split(":")[0]: 8000.0}})  # 2023A revenue
+    refresh_book(edited)
+    income = values(edited)["Income Statement"]
+    gross = row_of(income, "Gross profit")
+    assert income.cell(gross, 3).value == 8000 - 6197              # the live formula moved
+    assert income.cell(gross + 1, 3).value == 850                  # the printed figure did not
+    assert income.cell(gross + 2, 3).value is False                # so the data no longer ties to it
+    assert values(edited)["Checks"]["C4"].value == "NOT OK"
 
 
 def test_balance_sheet_plug_is_visible(built_book):
