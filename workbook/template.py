@@ -611,7 +611,7 @@ def write_rating(w: Writer, model: Model) -> None:
 def write_comps(w: Writer, model: Model) -> None:
     f, data = w.f, model.data
     w.title("Comps", "可比公司", data["company"].get("peers_source", "Peers as given in the data file.") + " Blank = not given.")
-    w.ws.set_column(7, 7, 70)
+    w.ws.set_column(FIRST_VALUE_COL + 6, FIRST_VALUE_COL + 6, 70)  # the Note column
     w.header(3, "Company", "公司", ["Mkt cap", "PE TTM", "PE 25E", "PE 26E", "P/B", "P/S", "Note"])
     row = 4
     first = row
@@ -704,7 +704,7 @@ def write_statement(w: Writer, model: Model, statement: str) -> None:
             w.define(line_name(line["key"]), row, FIRST_VALUE_COL, row, last)
         note = line.get("note", "")
         if line.get("plug"):
-            note = "NOT PRINTED IN THE SOURCE: inferred so that assets = liabilities + equity. " + note
+            note = "NOT PRINTED IN THE SOURCE: " + note
         if note:
             w.ws.write(row, note_col, note, f["note"])
             w.reach(row, note_col)
