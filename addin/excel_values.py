@@ -100,6 +100,12 @@ def number(name: str, value, default=None) -> float:
     return finite_number(name, value)
 
 
+def optional_value(name: str, value):
+    """The single value of an optional argument as given (a date, text, number), or None when empty."""
+    value = single(name, value)
+    return None if is_empty(value) else value
+
+
 def optional_number(name: str, value):
     """A number, or None for an empty cell (the core then applies its own default)."""
     return None if is_empty(single(name, value)) else number(name, value)

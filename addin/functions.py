@@ -30,8 +30,7 @@ def _dcf_options(convention, dates, valuation_date, terminal_timing) -> dict:
     return {
         "convention": xv.text("convention", convention, "end"),
         "dates": xv.raw_values("dates", dates),
-        "valuation_date": None if xv.is_empty(xv.single("valuation_date", valuation_date)) else xv.single(
-            "valuation_date", valuation_date),
+        "valuation_date": xv.optional_value("valuation_date", valuation_date),
         "terminal_timing": xv.text("terminal_timing", terminal_timing, "end"),
     }
 
