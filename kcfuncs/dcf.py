@@ -14,7 +14,7 @@ import numpy as np
 
 from kcfuncs import bridge, discounting, terminal
 from kcfuncs.errors import KCInputError
-from kcfuncs.validation import choice, finite_array, finite_number, rate, wacc_above_growth
+from kcfuncs.validation import choice, finite_array, finite_number, rate
 
 OUTPUTS = ("per_share", "ev", "equity", "pv_explicit", "pv_terminal", "terminal_value", "tv_share", "per_ads")
 OUTPUT_ALIASES = {"value_per_share": "per_share", "enterprise_value": "ev", "equity_value": "equity",

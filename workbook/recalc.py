@@ -28,7 +28,9 @@ def _formulas_engine():
     """The `formulas` package with the KC_* functions registered (imported only when needed: ~1 s)."""
     import formulas
 
-    from workbook import engine  # noqa: F401 - registers the KC_* functions before any load
+    from workbook import engine
+
+    engine.register_functions()  # idempotent; the KC_* functions must be known before any load
 
     return formulas
 

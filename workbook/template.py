@@ -314,7 +314,7 @@ def write_assumptions(w: Writer, model: Model) -> None:
 
 
 def write_dcf(w: Writer, model: Model) -> None:
-    f, data = w.f, model.data
+    data = model.data
     r = model.refs
     first_year, n_growth = r["first_year"], r["n_growth"]
     n = n_growth + 1
@@ -360,7 +360,7 @@ def write_dcf(w: Writer, model: Model) -> None:
         ("tv", "Terminal value (Gordon)", "永续价值", f"=KC_TERMINAL({final},WACC,TerminalGrowth)",
          f"={final}*(1+TerminalGrowth)/(WACC-TerminalGrowth)", "number"),
         ("pv_explicit", "PV of explicit FCF", "预测期现值", f'=KC_DCF({args},"pv_explicit")',
-         f"=NPV(WACC,Live_FCF)*IF(Convention=\"mid\",(1+WACC)^0.5,1)", "number"),
+         "=NPV(WACC,Live_FCF)*IF(Convention=\"mid\",(1+WACC)^0.5,1)", "number"),
         ("pv_terminal", "PV of terminal value", "永续价值现值", f'=KC_DCF({args},"pv_terminal")',
          f"={{tv}}/(1+WACC)^{n}", "number"),
         ("ev", "Enterprise value", "企业价值", f'=KC_DCF({args},"ev")', "={pv_explicit}+{pv_terminal}", "number_bold"),
@@ -926,7 +926,6 @@ def write_summary(w: Writer, model: Model) -> None:
     row += 1
     w.header(row, "Case", "情景", ["WACC", "g", "HK$/share", "US$/ADS", "Report", "vs report"])
     row += 1
-    scen_first = row
     for name, refs in model.refs["scenarios"].items():
         w.labels(row, name, {"bear": "悲观", "base": "基准", "bull": "乐观"}.get(name, ""))
         for j, key in enumerate(("wacc", "g", "per_share", "per_ads", "printed", "vs")):
