@@ -271,20 +271,20 @@ def write_assumptions(w: Writer, model: Model) -> None:
     model.refs["scenario_revenue_row"] = row
     case_ranges("Revenue", row, row)
     row += 1
+    def yearly(row, en, zh, key, first, count, live_name, field):
+        """One driver row per year, the live column named as a range; returns the next row."""
+        for k in range(count):
+            driver(row + k, f"{en} {first + k}E", f"{zh} {first + k}E", [c[key][k] for c in data["scenarios"]],
+                   "percent")
+        w.define(live_name, row, live_col, row + count - 1, live_col)
+        case_ranges(field, row, row + count - 1)
+        return row + count
+
     growth_first = row
-    for k in range(n_growth):
-        driver(row, f"Revenue growth {first_year + k + 1}E", f"收入增长 {first_year + k + 1}E",
-               [c["growth"][k] for c in data["scenarios"]], "percent")
-        row += 1
-    w.define("Live_Growth", growth_first, live_col, row - 1, live_col)
-    case_ranges("Growth", growth_first, row - 1)
+    row = yearly(row, "Revenue growth", "收入增长", "growth", first_year + 1, n_growth, "Live_Growth", "Growth")
     margin_first = row
-    for k in range(n_growth + 1):
-        driver(row, f"FCF margin {first_year + k}E", f"自由现金流利润率 {first_year + k}E",
-               [c["fcf_margin"][k] for c in data["scenarios"]], "percent")
-        row += 1
-    w.define("Live_Margins", margin_first, live_col, row - 1, live_col)
-    case_ranges("Margins", margin_first, row - 1)
+    row = yearly(row, "FCF margin", "自由现金流利润率", "fcf_margin", first_year, n_growth + 1, "Live_Margins",
+                 "Margins")
     wacc_row = row
     driver(row, "WACC", "加权平均资本成本", [c["wacc"] for c in data["scenarios"]], "percent", "WACC")
     case_ranges("WACC", row, row)
