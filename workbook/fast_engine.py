@@ -549,7 +549,7 @@ LAZY = {"IF", "IFERROR"}  # evaluate only the branch taken, as Excel does
 class Book:
     """Input values and formulas of a workbook, evaluated on demand, each cell once."""
 
-    def __init__(self, path, cells, overrides=None):
+    def __init__(self, path, cells):
         self.values: dict[tuple[str, str], object] = {}
         self.formulas: dict[tuple[str, str], Callable] = {}
         self.spills: dict[tuple[str, str], tuple[str, str]] = {}   # spill member -> anchor
@@ -558,8 +558,6 @@ class Book:
         self.blocks: dict[tuple, np.ndarray] = {}  # a range read once, then shared (never mutated)
         self.visiting: set = set()
         self._load(path)
-        for (sheet, ref), value in (overrides or {}).items():
-            self.values[(sheet, ref)] = value
         compiled: dict[tuple, Callable] = {}  # one closure per formula shape (R1C1 form)
         for cell in cells:
             key = (cell.sheet, cell.ref)
@@ -753,6 +751,6 @@ class Book:
         return out
 
 
-def evaluate(path, cells, overrides=None) -> dict[str, dict]:
+def evaluate(path, cells) -> dict[str, dict]:
     """{sheet: {cell: value}} for every formula cell and spill member, or Unsupported."""
-    return Book(path, cells, overrides).all_values()
+    return Book(path, cells).all_values()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import kcfuncs
+from workbook.company import STATEMENTS
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,15 @@ def value_scenario(data: dict, case: dict) -> ScenarioValue:
     fcf = kcfuncs.fcf_path(revenue, case["fcf_margin"])
     result = kcfuncs.dcf_valuation(fcf, case["wacc"], case["terminal_growth"], convention=v.get("convention", "end"),
                                    ads_ratio=v.get("ads_ratio", 1.0), **bridge_inputs(data))
-    per_ads_usd = result.per_share / v["fx"] * usd_per_cny(data) * v.get("ads_ratio", 1.0)
+    per_ads_usd = kcfuncs.equity_bridge(result.ev, v["net_debt"], v["shares"], usd_per_cny(data),
+                                        ads_ratio=v.get("ads_ratio", 1.0)).per_ads
     return ScenarioValue(case["name"], case["wacc"], case["terminal_growth"], revenue.tolist(), fcf.tolist(), result,
                          per_ads_usd, case.get("printed_value_hkd"))
 
 
 def multiple_target(data: dict) -> dict:
     m = data["valuation"]["multiple"]
-    metric = next(line for s in ("income_statement",) for line in data[s] if line["key"] == m["metric_key"])
+    metric = next(line for s in STATEMENTS for line in data[s] if line["key"] == m["metric_key"])
     year_index = data["statements"]["years"].index(m["metric_year"])
     revenue = float(metric["values"][year_index])
     target = kcfuncs.multiple_target(m["multiple"], revenue, m["count"], 1.0 / m["ads_fx"])

@@ -127,8 +127,8 @@ class FastRecalculation:
         return self.computed
 
 
-def recalculate(path: str | Path, inputs: dict | None = None, engine: str = "auto"):
-    """Load and compute ``path``. ``inputs``: {(sheet, cell): value} overriding input cells.
+def recalculate(path: str | Path, engine: str = "auto"):
+    """Load and compute ``path`` (new inputs are written into the file first, by ``workbook.refresh``).
 
     ``engine``: ``auto`` (the fast evaluator when every formula is in its vocabulary, else `formulas`),
     ``fast`` or ``formulas``. Both give the same values on the template (tests compare them cell by cell).
@@ -139,14 +139,14 @@ def recalculate(path: str | Path, inputs: dict | None = None, engine: str = "aut
         from workbook.fast_engine import Unsupported, evaluate
 
         try:
-            return FastRecalculation(evaluate(path, cells, inputs))
+            return FastRecalculation(evaluate(path, cells))
         except Unsupported:
             if engine == "fast":
                 raise
-    return _recalculate_with_formulas(path, cells, inputs)
+    return _recalculate_with_formulas(path, cells)
 
 
-def _recalculate_with_formulas(path: Path, cells: list[FormulaCell], inputs: dict | None) -> Recalculation:
+def _recalculate_with_formulas(path: Path, cells: list[FormulaCell]) -> Recalculation:
     formulas = _formulas_engine()
     unknown_functions(cells)
     # The engine keys everything by file name; load a private copy under a fixed, safe name.
@@ -161,6 +161,5 @@ def _recalculate_with_formulas(path: Path, cells: list[FormulaCell], inputs: dic
             unparseable(cells)
             raise BookError(f"{path}: the formula engine cannot load this workbook ({type(error).__name__}: "
                             f"{str(error).splitlines()[0] if str(error) else ''})") from None
-        overrides = {_key(copy.name, sheet, ref): value for (sheet, ref), value in (inputs or {}).items()}
-        solution = model.calculate(inputs=overrides) if overrides else model.calculate()
+        solution = model.calculate()
     return Recalculation(model, copy.name, cells, solution)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbook import xlsx_package as pkg
-from workbook.cached_values import write_cached_values
+from workbook.cached_values import encode, write_cached_values
 from workbook.errors import BookError
 
 VALUE_TOLERANCE = 1e-9
@@ -53,8 +53,6 @@ def cached_values(path: Path) -> dict[str, dict]:
 
 def same_value(old: tuple | None, new) -> bool:
     """Does a stored (t, text) pair hold the value ``new``?"""
-    from workbook.cached_values import encode
-
     if old is None:
         return False
     new_type, new_text = encode(new)
