@@ -1,7 +1,7 @@
 """Refresh from Excel: reload a company data file into the open workbook's named inputs, recalculate.
 
 Called as the ``RefreshKCData`` macro (an ``@xw.sub`` in ``addin.functions``) on the calling workbook.
-Which cell takes which number is decided by ``workbook.inputs`` from the workbook's defined names, the
+Which cell takes which number is decided by ``workbook.company.inputs`` from the workbook's defined names, the
 same mapping ``kc refresh --data`` uses headless; this module only reads the names from Excel and
 writes the values through xlwings.
 """
@@ -37,7 +37,7 @@ def data_path_of(book) -> str | None:
 def refresh(book, data_path: str | None = None) -> int:
     """Write the data file's inputs into ``book`` and recalculate; returns the number of cells written."""
     from workbook.company import load_company
-    from workbook.inputs import input_updates
+    from workbook.company.inputs import input_updates
 
     data = load_company(data_path or data_path_of(book))
     updates = input_updates(data, names_of(book))

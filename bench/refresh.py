@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workbook import libreoffice  # noqa: E402
-from workbook.build import build  # noqa: E402
-from workbook.refresh import refresh_book, refresh_books  # noqa: E402
+from workbook.calc import libreoffice  # noqa: E402
+from workbook.commands.build import build  # noqa: E402
+from workbook.commands.refresh import refresh_book, refresh_books  # noqa: E402
 
 FLOWS = [207.41, 497.79, 881.15, 1351.17, 1893.64]
 

@@ -9,8 +9,8 @@ from hypothesis import settings
 settings.register_profile("kc", deadline=None)
 settings.load_profile("kc")
 
-from workbook import libreoffice
-from workbook.build import build
+from workbook.calc import libreoffice
+from workbook.commands.build import build
 
 EXAMPLE_DATA = Path(__file__).parent / "workbook" / "data" / "example_company.toml"
 needs_libreoffice = pytest.mark.skipif(not libreoffice.available(),
@@ -60,7 +60,7 @@ def formula_cells(path):
 
 def named(path, name):
     """(sheet, cell) of a one-cell defined name."""
-    from workbook import xlsx_package as pkg
+    from workbook.xlsx import package as pkg
 
     with pkg.open_package(path) as package:
         sheet, ref = pkg.defined_names(package)[name]

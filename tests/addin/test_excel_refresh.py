@@ -3,7 +3,7 @@
 import pytest
 
 from addin.excel_refresh import names_of, refresh
-from workbook import xlsx_package as pkg
+from workbook.xlsx import package as pkg
 from workbook.company import load_company
 
 

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from addin import excel_setup
-from workbook import cli
+from workbook import commands as cli
 
 
 def test_plan_points_xlwings_at_our_module_and_this_python(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from addin import functions, offline_xlwings
 from addin.cell_messages import is_message
-from addin.functions import EXCEL_FUNCTIONS
+from addin.registry import FUNCTIONS as EXCEL_FUNCTIONS
 from kcfuncs import dcf_valuation, sensitivity_grid
 
 MODULE = "addin.functions"

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from addin.functions import EXCEL_FUNCTIONS
-from workbook import cli, engine
+from addin.registry import FUNCTIONS as EXCEL_FUNCTIONS
+from workbook import commands as cli
+from workbook.calc import formulas_engine as engine
 
 
 def run(capsys, *argv):

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import xlsxwriter
 
-from workbook import libreoffice
-from workbook.fast_engine import Parser, Unsupported
-from workbook.recalc import recalculate
+from workbook.calc import libreoffice
+from workbook.calc.fast_engine import Parser, Unsupported
+from workbook.calc import recalculate
 
 from tests.conftest import needs_libreoffice, small_book, values
 
@@ -69,7 +69,7 @@ def test_expressions_agree_with_the_formulas_engine(tmp_path):
 
 @needs_libreoffice
 def test_expressions_agree_with_libreoffice(tmp_path):
-    from workbook.cached_values import write_cached_values
+    from workbook.xlsx.cached_values import write_cached_values
 
     path = tmp_path / "expressions.xlsx"
     expression_book(path)

@@ -1,6 +1,6 @@
 import pytest
 
-from workbook.formula_text import calls_kc, function_names, precedents, translate, volatile_function
+from workbook.xlsx.formula_text import calls_kc, function_names, precedents, translate, volatile_function
 
 
 @pytest.mark.parametrize("formula, rows, cols, expected", [

@@ -5,7 +5,8 @@ import zipfile
 
 import pytest
 
-from workbook import cli, xlsx_package
+from workbook import commands as cli
+from workbook.xlsx import package as xlsx_package
 
 from tests.conftest import small_book
 
@@ -103,7 +104,7 @@ def test_open_in_excel_is_refused_unless_forced(book_copy, capsys):
 
 
 def test_failure_midway_leaves_the_original_untouched(book_copy, tmp_path, monkeypatch, capsys):
-    from workbook import cached_values
+    from workbook.xlsx import cached_values
 
     def explode(*args, **kwargs):
         raise OSError("disk full")

@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from workbook import libreoffice
-from workbook.cached_values import write_cached_values
-from workbook.freeze import freeze
-from workbook.refresh import refresh_book
+from workbook.calc import libreoffice
+from workbook.xlsx.cached_values import write_cached_values
+from workbook.commands.freeze import freeze
+from workbook.commands.refresh import refresh_book
 
 from tests.conftest import formula_cells, inputs, needs_libreoffice, values
 

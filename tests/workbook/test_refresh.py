@@ -5,11 +5,11 @@ import zipfile
 import pytest
 
 import kcfuncs
-from workbook import cli
-from workbook.cached_values import write_cached_values
-from workbook.check import check_book
-from workbook.freeze import freeze
-from workbook.refresh import refresh_book, refresh_books
+from workbook import commands as cli
+from workbook.xlsx.cached_values import write_cached_values
+from workbook.commands.check import check_book
+from workbook.commands.freeze import freeze
+from workbook.commands.refresh import refresh_book, refresh_books
 
 from tests.conftest import formula_cells, inputs, named, small_book, values
 
@@ -169,7 +169,7 @@ def shared_formula_book(path):
 
 @pytest.mark.parametrize("engine", ["fast", "formulas"])
 def test_shared_formulas_are_read_like_excel_fills_them(tmp_path, engine):
-    from workbook.recalc import recalculate
+    from workbook.calc import recalculate
 
     path = shared_formula_book(tmp_path / "Filled.xlsx")
     got = recalculate(path, engine=engine).values()["Fill"]

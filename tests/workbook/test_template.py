@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import kcfuncs
-from workbook import xlsx_package as pkg
+from workbook.xlsx import package as pkg
 from workbook.company import load_company
-from workbook.model import value_scenario
-from workbook.refresh import cached_values
+from workbook.company.valuation import value_scenario
+from workbook.commands.refresh import cached_values
 from workbook.template import SHEET_ORDER
 
 from tests.conftest import EXAMPLE_DATA, formula_cells, formulas, values
@@ -128,8 +128,8 @@ def test_statement_checks_fail_exactly_where_the_data_file_says(built_book):
 
 
 def test_subtotals_follow_a_changed_input(book_copy, tmp_path):
-    from workbook.cached_values import write_cached_values
-    from workbook.refresh import refresh_book
+    from workbook.xlsx.cached_values import write_cached_values
+    from workbook.commands.refresh import refresh_book
 
     from tests.conftest import named
 

@@ -1,9 +1,9 @@
-"""Recompute every formula of a workbook headless: ``workbook.fast_engine`` when it covers every
+"""Recompute every formula of a workbook headless: ``workbook.calc.fast_engine`` when it covers every
 formula, otherwise the `formulas` engine.
 
-The KC_* functions are registered from the objects Excel calls (``workbook.engine``). Results come
+The KC_* functions are registered from the objects Excel calls (``workbook.calc.formulas_engine``). Results come
 back as {sheet name: {cell: value}} for every formula cell and every cell a spilled array covers, ready
-for ``workbook.cached_values``. Before loading, a scan of every formula names the first cell that calls
+for ``workbook.xlsx.cached_values``. Before loading, a scan of every formula names the first cell that calls
 a function the engine lacks (it would silently give #NAME?); if loading fails, every formula is parsed
 to name the cell the engine cannot read (its own errors name neither sheet nor cell).
 """
@@ -19,16 +19,16 @@ from typing import NamedTuple
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # the engine draws a progress bar otherwise
 
-from workbook import xlsx_package as pkg  # noqa: E402
+from workbook.xlsx import package as pkg  # noqa: E402
 from workbook.errors import BookError  # noqa: E402
-from workbook.formula_text import function_names, resolved_formulas  # noqa: E402
+from workbook.xlsx.formula_text import function_names, resolved_formulas  # noqa: E402
 
 
 def _formulas_engine():
     """The `formulas` package with the KC_* functions registered (imported only when needed: ~1 s)."""
     import formulas
 
-    from workbook import engine
+    from workbook.calc import formulas_engine as engine
 
     engine.register_functions()  # idempotent; the KC_* functions must be known before any load
 
@@ -118,7 +118,7 @@ class Recalculation:
 
 @dataclass
 class FastRecalculation:
-    """Results of ``workbook.fast_engine``, in the shape of ``Recalculation``."""
+    """Results of ``workbook.calc.fast_engine``, in the shape of ``Recalculation``."""
 
     computed: dict[str, dict]
     engine: str = "fast"
@@ -128,7 +128,7 @@ class FastRecalculation:
 
 
 def recalculate(path: str | Path, engine: str = "auto"):
-    """Load and compute ``path`` (new inputs are written into the file first, by ``workbook.refresh``).
+    """Load and compute ``path`` (new inputs are written into the file first, by ``workbook.commands.refresh``).
 
     ``engine``: ``auto`` (the fast evaluator when every formula is in its vocabulary, else `formulas`),
     ``fast`` or ``formulas``. Both give the same values on the template (tests compare them cell by cell).
@@ -136,7 +136,7 @@ def recalculate(path: str | Path, engine: str = "auto"):
     path = Path(path)
     cells = formula_cells(path)
     if engine in ("auto", "fast"):
-        from workbook.fast_engine import Unsupported, evaluate
+        from workbook.calc.fast_engine import Unsupported, evaluate
 
         try:
             return FastRecalculation(evaluate(path, cells))

@@ -1,6 +1,6 @@
 """``kc freeze``: a copy of a model for colleagues without the add-in.
 
-The workbook is recomputed first (``workbook.refresh``), then every formula that calls a KC_* function
+The workbook is recomputed first (``workbook.commands.refresh``), then every formula that calls a KC_* function
 becomes its value, with the original formula kept in the cell's note; native formulas stay live, so
 the copy stays correct in Excel or LibreOffice even after a full recalculation. A banner on the first
 sheet says it is a frozen copy and when it was made.
@@ -15,11 +15,11 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from workbook import xlsx_package as pkg
-from workbook.atomic import atomic_output
+from workbook.xlsx import package as pkg
+from workbook.xlsx.atomic import atomic_output
 from workbook.errors import BookError
-from workbook.formula_text import calls_kc, resolved_formulas
-from workbook.notes import add_notes
+from workbook.xlsx.formula_text import calls_kc, resolved_formulas
+from workbook.xlsx.notes import add_notes
 
 _CM_ATTRIBUTE = re.compile(rb'\s+cm\s*=\s*("[^"]*"|\'[^\']*\')')
 _T_ATTRIBUTE = re.compile(rb'\s+t\s*=\s*("[^"]*"|\'[^\']*\')')
@@ -72,7 +72,7 @@ def add_banner(data: bytes, text: str) -> bytes:
 
 
 def freeze(book: str | Path, output: str | Path, *, force: bool = False) -> dict:
-    from workbook.refresh import refresh_book
+    from workbook.commands.refresh import refresh_book
 
     book, output = Path(book), Path(output)
     if book.resolve() == output.resolve():

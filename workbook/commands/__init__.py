@@ -22,7 +22,7 @@ def _percent(x: float) -> str:
 
 def cmd_value(args) -> int:
     from workbook.company import load_company
-    from workbook.model import valuation_summary
+    from workbook.company.valuation import valuation_summary
 
     data = load_company(args.data)
     summary = valuation_summary(data)
@@ -86,7 +86,7 @@ def _cell(value) -> str:
 
 def cmd_eval(args) -> int:
     from addin.cell_messages import is_message
-    from workbook.engine import evaluate_formula
+    from workbook.calc.formulas_engine import evaluate_formula
 
     result = evaluate_formula(args.formula)
     print(format_result(result))
@@ -96,7 +96,7 @@ def cmd_eval(args) -> int:
 def cmd_build(args) -> int:
     import time
 
-    from workbook.build import build
+    from workbook.commands.build import build
 
     started = time.perf_counter()
     result = build(args.data, args.output)
@@ -106,7 +106,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_refresh(args) -> int:
-    from workbook.refresh import RefreshReport, refresh_books
+    from workbook.commands.refresh import RefreshReport, refresh_books
 
     results = refresh_books(args.books, args.output, args.data, force=args.force, backup=args.backup,
                             workers=args.workers, progress=len(args.books) > 1)
@@ -123,7 +123,7 @@ def cmd_refresh(args) -> int:
 
 
 def cmd_freeze(args) -> int:
-    from workbook.freeze import freeze
+    from workbook.commands.freeze import freeze
 
     result = freeze(args.book, args.output, force=args.force)
     print(f"wrote {result['output']}: {result['frozen_cells']} KC_* cells frozen to values")
@@ -133,7 +133,7 @@ def cmd_freeze(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from workbook.check import as_json, check_book
+    from workbook.commands.check import as_json, check_book
 
     problems = check_book(args.book)
     if args.json:

@@ -25,9 +25,9 @@ from typing import Callable
 import numpy as np
 from formulas.tokens.operand import Error, XlError
 
-from addin.excel_values import as_handed_over
-from addin.functions import EXCEL_FUNCTIONS
-from workbook import xlsx_package as pkg
+from addin.arguments import as_handed_over
+from addin.registry import FUNCTIONS as EXCEL_FUNCTIONS
+from workbook.xlsx import package as pkg
 
 ERRORS = Error.errors
 VALUE, DIV0, NA, NUM, REF = ERRORS["#VALUE!"], ERRORS["#DIV/0!"], ERRORS["#N/A"], ERRORS["#NUM!"], ERRORS["#REF!"]

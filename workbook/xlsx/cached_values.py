@@ -19,8 +19,8 @@ import numpy as np
 import schedula as sh
 from formulas.tokens.operand import XlError
 
-from workbook import xlsx_package as pkg
-from workbook.atomic import atomic_output
+from workbook.xlsx import package as pkg
+from workbook.xlsx.atomic import atomic_output
 from workbook.errors import BookError
 
 EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!",

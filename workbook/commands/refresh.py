@@ -1,8 +1,8 @@
 """``kc refresh``: recompute a workbook headless and store the results as its cached values.
 
 With ``data``, the named input cells first take the data file's statements and market data
-(``workbook.inputs``). Every formula is then recomputed (``workbook.recalc``) and only the cached
-values change (``workbook.cached_values``): charts, styles, names, validation, conditional formats,
+(``workbook.company.inputs``). Every formula is then recomputed (``workbook.calc``) and only the cached
+values change (``workbook.xlsx.cached_values``): charts, styles, names, validation, conditional formats,
 VBA and dynamic-array metadata stay byte for byte. The file is replaced atomically; a lock file of
 Excel's (``~$BOOK.xlsx``) means the book is open and is refused unless forced.
 """
@@ -16,8 +16,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbook import xlsx_package as pkg
-from workbook.cached_values import encode, write_cached_values
+from workbook.xlsx import package as pkg
+from workbook.xlsx.cached_values import encode, write_cached_values
 from workbook.errors import BookError
 
 VALUE_TOLERANCE = 1e-9
@@ -68,7 +68,7 @@ def same_value(old: tuple | None, new) -> bool:
 
 def refresh_book(book: str | Path, output: str | Path | None = None, data: str | Path | None = None, *,
                  force: bool = False, backup: bool = False) -> RefreshReport:
-    from workbook.recalc import recalculate
+    from workbook.calc import recalculate
 
     book = Path(book)
     output = Path(output) if output else book
@@ -80,7 +80,7 @@ def refresh_book(book: str | Path, output: str | Path | None = None, data: str |
         source = book
         if data is not None:
             from workbook.company import load_company
-            from workbook.inputs import input_updates
+            from workbook.company.inputs import input_updates
 
             with pkg.open_package(book) as package:
                 inputs = input_updates(load_company(data), pkg.defined_names(package))

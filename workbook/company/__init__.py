@@ -25,7 +25,7 @@ DEFAULT_DATA = "kc.toml"
 
 
 def default_data_path() -> Path:
-    return Path(str(resources.files("workbook") / "data" / DEFAULT_DATA))
+    return Path(str(resources.files("workbook.company") / "data" / DEFAULT_DATA))
 
 
 def load_company(path: str | Path | None = None) -> dict:

@@ -1,7 +1,7 @@
 """The model workbook: a company's statements and a valuation driven by KC_* formulas.
 
 ``write_template`` lays the sheets out with XlsxWriter from a company data file (``workbook.company``);
-``workbook.build`` then fills every formula's cached value. Every input is a defined name on the
+``workbook.commands.build`` then fills every formula's cached value. Every input is a defined name on the
 Assumptions sheet; nothing volatile (OFFSET, INDIRECT, TODAY, NOW, RAND) sits upstream of a KC_* cell.
 
 Sheets: Summary, Assumptions, DCF, Sensitivity, Rating, Comps, Income Statement, Balance Sheet,
@@ -19,8 +19,8 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from kcfuncs.rating import SCALES
 from workbook.company import STATEMENTS
-from workbook.inputs import case_name, line_name
-from workbook.styles import make_formats
+from workbook.company.inputs import case_name, line_name
+from workbook.template.styles import make_formats
 
 # Notes on inputs that hold for any company; the rest come from the data file's valuation.sources.
 GENERIC_NOTES = ("Convention", "Scenario", "RatingScale", "TieTolerance", "DataFile")

@@ -12,7 +12,7 @@ import posixpath
 import re
 from xml.sax.saxutils import escape
 
-from workbook import xlsx_package as pkg
+from workbook.xlsx import package as pkg
 
 COMMENTS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 VML_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"

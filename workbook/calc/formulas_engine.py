@@ -19,8 +19,8 @@ from formulas.ranges import Ranges
 from formulas.tokens.operand import XlError
 from formulas.tokens.operand import Empty
 
-from addin.excel_values import as_handed_over
-from addin.functions import EXCEL_FUNCTIONS
+from addin.arguments import as_handed_over
+from addin.registry import FUNCTIONS as EXCEL_FUNCTIONS
 
 
 class _Omitted(int):

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from addin.cell_messages import is_message
-from workbook import xlsx_package as pkg
-from workbook.formula_text import calls_kc, precedents, volatile_function
-from workbook.recalc import formula_cells, recalculate
-from workbook.refresh import cached_values, same_value
+from workbook.xlsx import package as pkg
+from workbook.xlsx.formula_text import calls_kc, precedents, volatile_function
+from workbook.calc import formula_cells, recalculate
+from workbook.commands.refresh import cached_values, same_value
 
 @dataclass(frozen=True)
 class Problem:

@@ -1,8 +1,8 @@
 """``kc build``: the template for a company, with every formula's cached value computed by the project.
 
 The layout is written by ``workbook.template``; then the whole workbook is recomputed headless
-(``workbook.recalc``, KC_* through the objects Excel calls) and the values are written into the file
-(``workbook.cached_values``), so the file shows correct numbers in any program that does not
+(``workbook.calc``, KC_* through the objects Excel calls) and the values are written into the file
+(``workbook.xlsx.cached_values``), so the file shows correct numbers in any program that does not
 recalculate. Written to a temporary name and renamed into place.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from workbook.cached_values import write_cached_values
+from workbook.xlsx.cached_values import write_cached_values
 from workbook.company import load_company
 from workbook.errors import BookError
-from workbook.recalc import recalculate
+from workbook.calc import recalculate
 from workbook.template import write_template
 
 

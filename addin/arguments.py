@@ -1,5 +1,7 @@
 """What Excel hands a function, turned into what the core expects: the one place that decides.
 
+``convert`` reads one argument by the kind its declaration gives (``addin.catalog``).
+
 How values arrive (xlwings, classic UDFs): numbers as float, an empty cell as None, one cell as a
 scalar, a row or a column as a 1-D list, a block as a list of lists (tuples from COM); dates as
 datetime when the cell is formatted as a date; an error cell as None. Decisions:
@@ -182,3 +184,25 @@ def as_handed_over(value, is_absent):
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
+
+
+def convert(arg, value):
+    """One argument as the core takes it, by its declared kind (``addin.catalog.Arg``)."""
+    kind, name = arg.kind, arg.name
+    if kind == "number":
+        if arg.default is None:
+            return optional_number(name, value)
+        return number(name, value, arg.default if isinstance(arg.default, float) else None)
+    if kind == "numbers":
+        return numbers(name, value)
+    if kind == "optional_numbers":
+        return None if raw_values(name, value) is None else numbers(name, value)
+    if kind == "option":
+        return text(name, value, arg.default)
+    if kind == "value":
+        return optional_value(name, value)
+    if kind == "values":
+        return raw_values(name, value)
+    if kind == "scale":
+        return scale(name, value)
+    raise ValueError(f"unknown argument kind {kind!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from workbook.company import STATEMENTS
 from workbook.errors import BookError
-from workbook import xlsx_package as pkg
+from workbook.xlsx import package as pkg
 
 # Defined name -> (section of the data file, key).
 MARKET_INPUTS = {

@@ -1,0 +1,53 @@
+"""The Excel functions as plain Python callables, built from their declarations (``addin.catalog``).
+
+Each callable takes the values Excel hands over (NOTES §1: floats, None for an empty cell, a scalar
+for one cell, lists of rows for a range), converts every argument by its declared kind
+(``addin.arguments``), calls the core, shapes the result (a scalar, a spilled row, a spilled grid) and
+turns any failure into its one-line cell message (``addin.cell_messages``). Its signature is the
+declared one, so xlwings, the headless engines and ``kc eval`` all see the same function. Nothing here
+imports xlwings: Excel's decorators are attached in ``addin.functions`` only.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from addin import arguments
+from addin.catalog import FUNCTIONS as DECLARATIONS
+from addin.catalog import ExcelFunction
+from addin.cell_messages import cell_safe
+
+_SHAPE = {"scalar": lambda value: value, "row": arguments.as_row, "grid": arguments.as_grid}
+
+
+def signature(declaration: ExcelFunction) -> inspect.Signature:
+    return inspect.Signature([
+        inspect.Parameter(arg.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          default=inspect.Parameter.empty if arg.required else None)
+        for arg in declaration.args])
+
+
+def excel_callable(declaration: ExcelFunction):
+    """A new function object for ``declaration``: positional (or keyword) Excel values in, a cell value out."""
+    args, compute, shape = declaration.args, declaration.compute, _SHAPE[declaration.result]
+    sig = signature(declaration)
+    count = len(args)
+
+    def call(*values, **by_name):
+        if by_name or len(values) != count:
+            bound = sig.bind(*values, **by_name)
+            bound.apply_defaults()
+            values = tuple(bound.arguments.values())
+        converted = {}
+        for arg, value in zip(args, values):
+            converted[arg.keyword] = arguments.convert(arg, value)
+        return shape(compute(**converted))
+
+    call.__name__ = call.__qualname__ = declaration.name
+    call.__doc__ = declaration.doc
+    call.__signature__ = sig
+    return cell_safe(call)
+
+
+FUNCTIONS: dict[str, object] = {d.name: excel_callable(d) for d in DECLARATIONS}
+"""{Excel name: callable}, in declaration order."""
