@@ -60,10 +60,9 @@ def formula_cells(path):
 
 def named(path, name):
     """(sheet, cell) of a one-cell defined name."""
-    from workbook.xlsx import package as pkg
+    from workbook.xlsx.book import Workbook
 
-    with pkg.open_package(path) as package:
-        sheet, ref = pkg.defined_names(package)[name]
+    sheet, ref = Workbook.open(path).names[name]
     return sheet, ref.split(":")[0]
 
 

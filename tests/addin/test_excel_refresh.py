@@ -2,9 +2,10 @@
 
 import pytest
 
-from addin.excel_refresh import names_of, refresh
-from workbook.xlsx import package as pkg
+from addin.excel_refresh import RefreshError, names_of, refresh
 from workbook.company import load_company
+from workbook.xlsx.book import Workbook
+from workbook.xlsx.references import range_cells
 
 
 class Name:
@@ -26,6 +27,9 @@ class Range:
     @value.setter
     def value(self, v):
         self.log.append((self.sheet, self.ref, v))
+
+    def __iter__(self):  # xlwings' Range iterates over its cells, row by row
+        return iter([Range(self.sheet, ref, self.log) for ref in range_cells(self.ref)])
 
 
 class Sheet:
@@ -57,8 +61,7 @@ class _Sheets:
 
 
 def test_refresh_writes_every_named_input_then_recalculates(built_book):
-    with pkg.open_package(built_book) as package:
-        names = pkg.defined_names(package)
+    names = Workbook.open(built_book).names
     book = Book(names)
     assert names_of(book)["Price"] == names["Price"]
     written = refresh(book)
@@ -73,20 +76,14 @@ def test_refresh_writes_every_named_input_then_recalculates(built_book):
 
 
 def test_refresh_with_a_missing_data_file_says_so(built_book, tmp_path):
-    from workbook.errors import BookError
-
-    with pkg.open_package(built_book) as package:
-        book = Book(pkg.defined_names(package))
-    with pytest.raises(BookError, match="does not exist"):
+    book = Book(Workbook.open(built_book).names)
+    with pytest.raises(RefreshError, match="does not exist"):
         refresh(book, str(tmp_path / "nope.toml"))
 
 
 def test_the_data_file_named_in_the_workbook_is_used(built_book, tmp_path, monkeypatch):
-    from workbook.errors import BookError
-
-    with pkg.open_package(built_book) as package:
-        names = pkg.defined_names(package)
+    names = Workbook.open(built_book).names
     assert "DataFile" in names
     monkeypatch.setitem(CONTENTS, names["DataFile"], str(tmp_path / "analyst_data.toml"))
-    with pytest.raises(BookError, match="analyst_data.toml does not exist"):
+    with pytest.raises(RefreshError, match="analyst_data.toml does not exist"):
         refresh(Book(names))

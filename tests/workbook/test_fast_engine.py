@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import xlsxwriter
 
+from workbook.xlsx.book import Workbook
 from workbook.calc import libreoffice
 from workbook.calc.fast_engine import Parser, Unsupported
 from workbook.calc import recalculate
@@ -26,8 +27,8 @@ def same(a, b) -> bool:
 @pytest.mark.parametrize("book", ["built_book", "example_book"])
 def test_both_engines_agree_on_every_cell(book, request):
     path = request.getfixturevalue(book)
-    fast = recalculate(path, engine="fast").values()
-    slow = recalculate(path, engine="formulas").values()
+    fast = recalculate(Workbook.open(path), engine="fast").values()
+    slow = recalculate(Workbook.open(path), engine="formulas").values()
     assert fast.keys() == slow.keys()
     cells = [(s, r) for s in slow for r in slow[s]]
     assert len(cells) > 400
@@ -60,8 +61,8 @@ def expression_book(path):
 def test_expressions_agree_with_the_formulas_engine(tmp_path):
     path = tmp_path / "expressions.xlsx"
     expression_book(path)
-    fast = recalculate(path, engine="fast").values()["T"]
-    slow = recalculate(path, engine="formulas").values()["T"]
+    fast = recalculate(Workbook.open(path), engine="fast").values()["T"]
+    slow = recalculate(Workbook.open(path), engine="formulas").values()["T"]
     disagree = {ref: (EXPRESSIONS[int(ref[1:]) - 6], slow[ref], fast[ref]) for ref in fast
                 if not same(fast[ref], slow[ref])}
     assert len(fast) == len(EXPRESSIONS) and disagree == {}
@@ -73,7 +74,7 @@ def test_expressions_agree_with_libreoffice(tmp_path):
 
     path = tmp_path / "expressions.xlsx"
     expression_book(path)
-    fast = recalculate(path, engine="fast").values()
+    fast = recalculate(Workbook.open(path), engine="fast").values()
     ours = tmp_path / "ours.xlsx"
     write_cached_values(path, ours, fast)
     lo = values(libreoffice.recalculated(ours, tmp_path / "lo"))["T"]
@@ -89,8 +90,8 @@ def test_expressions_agree_with_libreoffice(tmp_path):
 def test_unsupported_formulas_fall_back_to_the_formulas_engine(tmp_path):
     path = small_book(tmp_path / "sumproduct.xlsx", "S", [1, 2, 3], {"A2": "=SUMPRODUCT(A1:C1,A1:C1)"})
     with pytest.raises(Unsupported, match="SUMPRODUCT"):
-        recalculate(path, engine="fast")
-    result = recalculate(path)
+        recalculate(Workbook.open(path), engine="fast")
+    result = recalculate(Workbook.open(path))
     assert result.engine == "formulas"
     assert result.values()["S"]["A2"] == 14
 

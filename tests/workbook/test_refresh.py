@@ -5,6 +5,7 @@ import zipfile
 import pytest
 
 import kcfuncs
+from workbook.xlsx.book import Workbook
 from workbook import commands as cli
 from workbook.xlsx.cached_values import write_cached_values
 from workbook.commands.check import check_book
@@ -172,7 +173,7 @@ def test_shared_formulas_are_read_like_excel_fills_them(tmp_path, engine):
     from workbook.calc import recalculate
 
     path = shared_formula_book(tmp_path / "Filled.xlsx")
-    got = recalculate(path, engine=engine).values()["Fill"]
+    got = recalculate(Workbook.open(path), engine=engine).values()["Fill"]
     assert [got["A2"], got["B2"], got["C2"]] == [200.0, 220.0, 240.0]
     expected = kcfuncs.dcf_valuation([100.0, 110.0, 120.0], 0.1, 0.02).per_share
     assert got["A3"] == pytest.approx(expected, rel=1e-12) and got["B3"] == pytest.approx(expected, rel=1e-12)

@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 import kcfuncs
-from workbook.xlsx import package as pkg
 from workbook.company import load_company
 from workbook.company.valuation import value_scenario
-from workbook.commands.refresh import cached_values
+from workbook.xlsx.book import Workbook
 from workbook.template import SHEET_ORDER
 
 from tests.conftest import EXAMPLE_DATA, formula_cells, formulas, values
@@ -30,8 +29,7 @@ def row_of(sheet, label, column=1):
 def test_sheets_names_and_kc_formulas(built_book):
     book = formulas(built_book)
     assert tuple(book.sheetnames) == SHEET_ORDER
-    with pkg.open_package(built_book) as package:
-        names = pkg.defined_names(package)
+    names = Workbook.open(built_book).names
     assert INPUT_NAMES <= set(names)
     assert all(f"Line_{line['key']}" in names for line in load_company()["income_statement"]
                if line.get("printed", True))
@@ -44,13 +42,13 @@ def test_sheets_names_and_kc_formulas(built_book):
 def test_sensitivity_is_a_dynamic_array(built_book):
     with zipfile.ZipFile(built_book) as z:
         assert "xl/metadata.xml" in z.namelist()
-        sheets = {name: part for name, part in pkg.sheet_parts(z).items()}
+        sheets = Workbook.open(built_book).sheet_parts
         xml = z.read(sheets["Sensitivity"]).decode()
     assert re.search(r'<c r="C9"[^>]*cm="1"[^>]*><f t="array" ref="C9:G15">KC_SENSITIVITY\(', xml)
 
 
 def test_every_formula_cell_has_a_cached_value_and_none_is_an_error(built_book):
-    stored = cached_values(built_book)
+    stored = Workbook.open(built_book).cached_values()
     cells = list(formula_cells(built_book))
     assert len(cells) > 500
     for sheet, ref, formula in cells:
@@ -180,7 +178,7 @@ def test_any_company_of_the_same_schema_builds(example_book):
     book = values(example_book)
     assert book["Summary"]["A1"].value.startswith("Example Instruments Inc.")
     assert book["Checks"]["C4"].value == "OK"
-    stored = cached_values(example_book)
+    stored = Workbook.open(example_book).cached_values()
     assert not [(s, r) for s, cells in stored.items() for r, (k, t) in cells.items() if k == "e"]
     # Probability-weighted value equals the core's over the three cases.
     data = load_company(EXAMPLE_DATA)

@@ -27,7 +27,8 @@ from formulas.tokens.operand import Error, XlError
 
 from addin.arguments import as_handed_over
 from addin.registry import FUNCTIONS as EXCEL_FUNCTIONS
-from workbook.xlsx import package as pkg
+from workbook.xlsx import references as pkg
+from workbook.xlsx.book import Workbook
 
 ERRORS = Error.errors
 VALUE, DIV0, NA, NUM, REF = ERRORS["#VALUE!"], ERRORS["#DIV/0!"], ERRORS["#N/A"], ERRORS["#NUM!"], ERRORS["#REF!"]
@@ -549,7 +550,7 @@ LAZY = {"IF", "IFERROR"}  # evaluate only the branch taken, as Excel does
 class Book:
     """Input values and formulas of a workbook, evaluated on demand, each cell once."""
 
-    def __init__(self, path, cells):
+    def __init__(self, book: Workbook, cells):
         self.values: dict[tuple[str, str], object] = {}
         self.formulas: dict[tuple[str, str], Callable] = {}
         self.spills: dict[tuple[str, str], tuple[str, str]] = {}   # spill member -> anchor
@@ -557,7 +558,7 @@ class Book:
         self.results: dict[tuple[str, str], object] = {}
         self.blocks: dict[tuple, np.ndarray] = {}  # a range read once, then shared (never mutated)
         self.visiting: set = set()
-        self._load(path)
+        self._load(book)
         compiled: dict[tuple, Callable] = {}  # one closure per formula shape (R1C1 form)
         for cell in cells:
             key = (cell.sheet, cell.ref)
@@ -572,11 +573,10 @@ class Book:
                     if member != cell.ref:
                         self.spills[(cell.sheet, member)] = key
 
-    def _load(self, path):
-        with pkg.open_package(path) as package:
-            self.names = pkg.defined_names(package)
-            shared = pkg.shared_strings(package)
-        for sheet, cells in pkg.scan_workbook(path).items():
+    def _load(self, book: Workbook):
+        self.names = book.names
+        shared = book.shared_strings
+        for sheet, cells in book.sheets().items():
             for c in cells:
                 if c.formula is not None or c.value_text is None:
                     continue
@@ -751,6 +751,6 @@ class Book:
         return out
 
 
-def evaluate(path, cells) -> dict[str, dict]:
+def evaluate(book: Workbook, cells) -> dict[str, dict]:
     """{sheet: {cell: value}} for every formula cell and spill member, or Unsupported."""
-    return Book(path, cells).all_values()
+    return Book(book, cells).all_values()

@@ -9,13 +9,15 @@ recalculate. Written to a temporary name and renamed into place.
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
-from workbook.xlsx.cached_values import write_cached_values
+from workbook.calc import recalculate
 from workbook.company import load_company
 from workbook.errors import BookError
-from workbook.calc import recalculate
 from workbook.template import write_template
+from workbook.xlsx.book import Workbook
+from workbook.xlsx.cached_values import with_cached_values
 
 
 def build(data_path: str | Path | None, output: str | Path) -> dict:
@@ -29,6 +31,24 @@ def build(data_path: str | Path | None, output: str | Path) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         layout = Path(folder) / "layout.xlsx"
         write_template(data, str(layout))
-        values = recalculate(layout).values()
-        write_cached_values(layout, output, values)
+        book = Workbook.open(layout)
+        values = recalculate(book).values()
+        with_cached_values(book, values).save(output)
     return {"path": str(output), "formula_cells": sum(len(v) for v in values.values())}
+
+
+def cmd_build(args) -> int:
+
+
+    started = time.perf_counter()
+    result = build(args.data, args.output)
+    print(f"wrote {result['path']}: {result['formula_cells']} formula cells with cached values "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def add_parser(verbs) -> None:
+    build = verbs.add_parser("build", help="write the model workbook for a company's data file")
+    build.add_argument("--data", help="company data file (TOML); default: the embedded Kingsoft Cloud data")
+    build.add_argument("-o", "--output", default="KC_Model.xlsx", help="workbook to write (default KC_Model.xlsx)")
+    build.set_defaults(run=cmd_build)

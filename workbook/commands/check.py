@@ -10,13 +10,16 @@ without the add-in.
 
 from __future__ import annotations
 
+import json
+import sys
 from dataclasses import asdict, dataclass
 
 from addin.cell_messages import is_message
-from workbook.xlsx import package as pkg
-from workbook.xlsx.formula_text import calls_kc, precedents, volatile_function
 from workbook.calc import formula_cells, recalculate
-from workbook.commands.refresh import cached_values, same_value
+from workbook.xlsx.book import Workbook
+from workbook.xlsx.cached_values import same_value
+from workbook.xlsx.formula_text import calls_kc, precedents, volatile_function
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -56,10 +59,10 @@ def volatile_upstream(cells, names) -> list[Problem]:
 
 
 def check_book(path) -> list[Problem]:
-    cells = formula_cells(path)
-    with pkg.open_package(path) as package:
-        names = pkg.defined_names(package)
-    stored = cached_values(path)
+    book = Workbook.open(path)
+    cells = formula_cells(book)
+    names = book.names
+    stored = book.cached_values()
     problems: list[Problem] = []
     for c in cells:
         old = stored.get(c.sheet, {}).get(c.ref)
@@ -77,7 +80,7 @@ def check_book(path) -> list[Problem]:
             old = stored.get(c.sheet, {}).get(c.ref)
             if old and old[0] == "b" and old[1] == "0":
                 problems.append(Problem("failing check", c.sheet, c.ref, f"={c.formula} is FALSE"))
-    fresh = recalculate(path).values()
+    fresh = recalculate(book).values()
     for sheet, values in fresh.items():
         for ref, value in values.items():
             if not same_value(stored.get(sheet, {}).get(ref), value):
@@ -90,3 +93,24 @@ def check_book(path) -> list[Problem]:
 
 def as_json(problems: list[Problem]) -> list[dict]:
     return [asdict(p) for p in problems]
+
+
+def cmd_check(args) -> int:
+
+    problems = check_book(args.book)
+    if args.json:
+        json.dump({"book": args.book, "ok": not problems, "problems": as_json(problems)}, sys.stdout,
+                  ensure_ascii=False, indent=2)
+        print()
+    else:
+        for p in problems:
+            print(f"{p.kind}: {p.sheet}!{p.cell}: {p.detail}")
+        print(f"{args.book}: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    return 0 if not problems else 1
+
+
+def add_parser(verbs) -> None:
+    check = verbs.add_parser("check", help="errors, failing checks, bad KC_* arguments, stale values, volatile inputs")
+    check.add_argument("book", metavar="BOOK")
+    check.add_argument("--json", action="store_true", help="print JSON for machines")
+    check.set_defaults(run=cmd_check)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tempfile
-import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from workbook.xlsx import package as pkg
-from workbook.xlsx.atomic import atomic_output
+from workbook.commands.refresh import check_not_open, refreshed
 from workbook.errors import BookError
+from workbook.xlsx import references as pkg
+from workbook.xlsx.book import Workbook
+from workbook.xlsx.cells import scan_cells
 from workbook.xlsx.formula_text import calls_kc, resolved_formulas
 from workbook.xlsx.notes import add_notes
 
@@ -29,7 +29,7 @@ def strip_kc_formulas(data: bytes, where: str) -> tuple[bytes, dict[str, str]]:
     """Remove the <f> of every KC_* cell (its cached value stays). Returns the new XML and
     {cell: original formula}."""
     out, position, originals = [], 0, {}
-    cells = pkg.scan_cells(data, where)
+    cells = scan_cells(data, where)
     texts = resolved_formulas(cells)  # a shared formula's group calls KC_* in every cell or in none
     for cell in cells:
         if cell.ref not in texts or not calls_kc(texts[cell.ref]):
@@ -72,36 +72,40 @@ def add_banner(data: bytes, text: str) -> bytes:
 
 
 def freeze(book: str | Path, output: str | Path, *, force: bool = False) -> dict:
-    from workbook.commands.refresh import refresh_book
-
     book, output = Path(book), Path(output)
     if book.resolve() == output.resolve():
         raise BookError("the frozen copy must be a new file (-o), not the model itself")
+    check_not_open(book, force)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     banner = (f"FROZEN COPY made {stamp} from {book.name}: KC_* results are fixed values (original formulas in "
               f"the cell notes). Edit the live model, not this copy.")
-    with tempfile.TemporaryDirectory(prefix="kc-freeze-") as folder:
-        fresh = Path(folder) / "fresh.xlsx"
-        refresh_book(book, fresh, force=force)
-        with pkg.open_package(fresh) as package:
-            parts = {info.filename: pkg.read_member(package, info.filename) for info in package.infolist()}
-            infos = package.infolist()
-            sheets = pkg.sheet_parts(package)
-        frozen, skipped_notes = 0, []
-        for block, (sheet, part) in enumerate(sheets.items(), start=1):
-            parts[part], originals = strip_kc_formulas(parts[part], sheet)
-            frozen += len(originals)
-            if originals and not add_notes(parts, part, originals, block):
-                skipped_notes.append(sheet)
-        first = next(iter(sheets.values()))
-        parts[first] = add_banner(parts[first], banner)
-        with atomic_output(output) as temporary:
-            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as out:
-                known = set()
-                for info in infos:
-                    out.writestr(info, parts[info.filename])
-                    known.add(info.filename)
-                for name in parts:
-                    if name not in known:
-                        out.writestr(name, parts[name])
+    fresh = refreshed(Workbook.open(book)).book
+    parts = dict(fresh.parts)
+    sheets = fresh.sheet_parts
+    frozen, skipped_notes = 0, []
+    for block, (sheet, part) in enumerate(sheets.items(), start=1):
+        parts[part], originals = strip_kc_formulas(parts[part], sheet)
+        frozen += len(originals)
+        if originals and not add_notes(parts, part, originals, block):
+            skipped_notes.append(sheet)
+    first = next(iter(sheets.values()))
+    parts[first] = add_banner(parts[first], banner)
+    fresh.with_parts(parts).save(output)
     return {"output": str(output), "frozen_cells": frozen, "notes_skipped": skipped_notes, "banner": banner}
+
+
+def cmd_freeze(args) -> int:
+
+    result = freeze(args.book, args.output, force=args.force)
+    print(f"wrote {result['output']}: {result['frozen_cells']} KC_* cells frozen to values")
+    for sheet in result["notes_skipped"]:
+        print(f"note: sheet {sheet!r} already has notes; its original formulas were not added as notes")
+    return 0
+
+
+def add_parser(verbs) -> None:
+    frozen = verbs.add_parser("freeze", help="a copy for colleagues without the add-in: KC_* cells become values")
+    frozen.add_argument("book", metavar="BOOK")
+    frozen.add_argument("-o", "--output", required=True, help="the frozen copy to write")
+    frozen.add_argument("--force", action="store_true", help="even if Excel's lock file is present")
+    frozen.set_defaults(run=cmd_freeze)

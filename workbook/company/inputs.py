@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from workbook.company import STATEMENTS
 from workbook.errors import BookError
-from workbook.xlsx import package as pkg
+from workbook.xlsx import references as pkg
 
 # Defined name -> (section of the data file, key).
 MARKET_INPUTS = {
@@ -30,13 +30,27 @@ def case_name(case: str, field: str) -> str:
     return f"Case_{case}_{field}"
 
 
-def input_updates(data: dict, names: dict[str, tuple[str, str]]) -> dict[str, dict]:
-    """{sheet: {cell: value}} for every named input the data file provides."""
-    updates: dict[str, dict] = {}
+def named_inputs(data: dict) -> dict[str, object]:
+    """{defined name: value, or list of values for a range} for every input the data file provides."""
+    out: dict[str, object] = {}
+    for name, (section, key) in MARKET_INPUTS.items():
+        if key in data.get(section, {}):
+            out[name] = data[section][key]
+    for statement in STATEMENTS:
+        for line in data[statement]:
+            out[line_name(line["key"])] = list(line["values"])
+    for case in data["scenarios"]:
+        for field, key in CASE_FIELDS.items():
+            out[case_name(case["name"], field)] = case[key]
+    return out
 
-    def put(name: str, values) -> None:
+
+def input_updates(data: dict, names: dict[str, tuple[str, str]]) -> dict[str, dict]:
+    """{sheet: {cell: value}} for every named input of the workbook (``names``) the data file provides."""
+    updates: dict[str, dict] = {}
+    for name, values in named_inputs(data).items():
         if name not in names:
-            return
+            continue
         sheet, ref = names[name]
         cells = pkg.range_cells(ref)
         values = values if isinstance(values, list) else [values]
@@ -44,14 +58,4 @@ def input_updates(data: dict, names: dict[str, tuple[str, str]]) -> dict[str, di
             raise BookError(f"defined name {name} covers {len(cells)} cells but the data file gives "
                             f"{len(values)} value(s)")
         updates.setdefault(sheet, {}).update(zip(cells, values))
-
-    for name, (section, key) in MARKET_INPUTS.items():
-        if key in data.get(section, {}):
-            put(name, data[section][key])
-    for statement in STATEMENTS:
-        for line in data[statement]:
-            put(line_name(line["key"]), list(line["values"]))
-    for case in data["scenarios"]:
-        for field, key in CASE_FIELDS.items():
-            put(case_name(case["name"], field), case[key])
     return updates

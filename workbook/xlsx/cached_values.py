@@ -1,4 +1,4 @@
-"""Write new cached values into a workbook, changing nothing else.
+"""Cached values: writing new ones into a workbook, changing nothing else, and comparing stored ones.
 
 Only the ``<v>`` of formula cells (and of the cells a spilled array covers) and the ``t`` attribute that
 types them change inside the worksheet XML; the workbook part's ``<calcPr>`` is set so Excel trusts the
@@ -12,19 +12,19 @@ from __future__ import annotations
 import math
 import numbers
 import re
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import schedula as sh
 from formulas.tokens.operand import XlError
 
-from workbook.xlsx import package as pkg
-from workbook.xlsx.atomic import atomic_output
 from workbook.errors import BookError
+from workbook.xlsx.book import Workbook
+from workbook.xlsx.cells import scan_cells
 
 EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!",
                 "#GETTING_DATA"}
+VALUE_TOLERANCE = 1e-9
 CALC_PROPERTIES = b'<calcPr calcId="191029"/>'
 _T_ATTRIBUTE = re.compile(rb'\s+t\s*=\s*("[^"]*"|\'[^\']*\')')
 _CALC_PR = re.compile(rb"<calcPr\b[^>]*/>|<calcPr\b[^>]*>.*?</calcPr>", re.S)
@@ -72,7 +72,7 @@ def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = N
     cells in ``inputs`` (text goes in as an inline string, since the shared-string table is left as is)."""
     inputs = inputs or {}
     out, position, written = [], 0, set()
-    for cell in cells if cells is not None else pkg.scan_cells(data, where):
+    for cell in cells if cells is not None else scan_cells(data, where):
         if cell.ref in inputs:
             if cell.formula is not None:
                 raise BookError(f"{where}!{cell.ref} holds a formula, not an input value")
@@ -123,28 +123,41 @@ def set_calc_properties(data: bytes) -> bytes:
     return data.replace(b"</workbook>", CALC_PROPERTIES + b"</workbook>", 1)
 
 
-def write_cached_values(source: str | Path, destination: str | Path, sheet_values: dict[str, dict],
-                        sheet_inputs: dict[str, dict] | None = None) -> None:
-    """Copy ``source`` to ``destination`` with new cached values {sheet name: {cell: value}} and,
-    optionally, new input-cell contents in the same shape."""
+def with_cached_values(book: Workbook, sheet_values: dict[str, dict],
+                       sheet_inputs: dict[str, dict] | None = None) -> Workbook:
+    """``book`` with new cached values {sheet name: {cell: value}} and, optionally, new input-cell
+    contents in the same shape; the workbook part's calculation properties say to trust them."""
     sheet_inputs = sheet_inputs or {}
-    with pkg.open_package(source) as package:
-        parts = pkg.sheet_parts(package)
-        unknown = [s for s in list(sheet_values) + list(sheet_inputs) if s not in parts]
-        if unknown:
-            raise BookError(f"{source}: no sheet named {unknown[0]!r}")
-        by_part = {parts[sheet]: (sheet, sheet_values.get(sheet, {}), sheet_inputs.get(sheet, {}))
-                   for sheet in set(sheet_values) | set(sheet_inputs)}
-        scans = pkg.scan_workbook(source)  # the spans of these very bytes, usually read already
-        book = pkg.workbook_part(package)
-        with atomic_output(destination) as temporary:
-            with zipfile.ZipFile(temporary, "w") as out:
-                for info in package.infolist():
-                    data = pkg.read_member(package, info.filename)
-                    if info.filename in by_part:
-                        sheet, cells, inputs = by_part[info.filename]
-                        if cells or inputs:
-                            data = rewrite_sheet(data, cells, sheet, inputs, scans[sheet])
-                    elif info.filename == book:
-                        data = set_calc_properties(data)
-                    out.writestr(info, data)
+    parts = book.sheet_parts
+    unknown = [s for s in list(sheet_values) + list(sheet_inputs) if s not in parts]
+    if unknown:
+        raise BookError(f"{book.path}: no sheet named {unknown[0]!r}")
+    changes = {}
+    for sheet in set(sheet_values) | set(sheet_inputs):
+        cells, inputs = sheet_values.get(sheet, {}), sheet_inputs.get(sheet, {})
+        if cells or inputs:
+            changes[parts[sheet]] = rewrite_sheet(book.part(parts[sheet]), cells, sheet, inputs, book.cells(sheet))
+    changes[book.workbook_part] = set_calc_properties(book.part(book.workbook_part))
+    return book.with_parts(changes)
+
+
+def write_cached_values(source: Workbook | str | Path, destination: str | Path, sheet_values: dict[str, dict],
+                        sheet_inputs: dict[str, dict] | None = None) -> None:
+    """Write ``source`` (a workbook or its path) to ``destination`` with new cached values and inputs."""
+    book = source if isinstance(source, Workbook) else Workbook.open(source)
+    with_cached_values(book, sheet_values, sheet_inputs).save(destination)
+
+
+def same_value(old: tuple | None, new) -> bool:
+    """Does a stored (t, text) pair hold the value ``new``?"""
+    if old is None:
+        return False
+    new_type, new_text = encode(new)
+    old_type, old_text = old
+    if (old_type or "n") in ("n", None) and new_type is None:
+        try:
+            a, b = float(old_text), float(new_text)
+        except ValueError:
+            return False
+        return a == b or math.isclose(a, b, rel_tol=VALUE_TOLERANCE, abs_tol=1e-12)
+    return (old_type or None) == new_type and old_text == new_text

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from workbook.xlsx import package as pkg
+from workbook.xlsx import references as pkg
 
 VOLATILE = ("OFFSET", "INDIRECT", "TODAY", "NOW", "RAND", "RANDBETWEEN", "RANDARRAY", "CELL", "INFO")
 _STRING = re.compile(r'"(?:[^"]|"")*"')

@@ -12,7 +12,8 @@ import posixpath
 import re
 from xml.sax.saxutils import escape
 
-from workbook.xlsx import package as pkg
+from workbook.xlsx import references as pkg
+from workbook.xlsx.book import rels_name
 
 COMMENTS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 VML_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
@@ -22,10 +23,6 @@ AUTHOR = "KC valuation add-in"
 # Elements that must follow <legacyDrawing> in a worksheet (CT_Worksheet order).
 _AFTER_LEGACY = (b"<legacyDrawingHF", b"<drawingHF", b"<picture", b"<oleObjects", b"<controls",
                  b"<webPublishItems", b"<tableParts", b"<extLst", b"</worksheet>")
-
-
-def rels_name(part: str) -> str:
-    return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
 
 
 def has_notes(sheet_xml: bytes) -> bool:

@@ -1,0 +1,40 @@
+"""A1-style cell references: 'B21' <-> (row 21, column 2), and the cells of a range."""
+
+from __future__ import annotations
+
+import re
+
+from workbook.errors import BookError
+
+CELL = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]+)$")
+
+
+def column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def column_letters(n: int) -> str:
+    text = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        text = chr(65 + r) + text
+    return text
+
+
+def split_cell(ref: str) -> tuple[int, int]:
+    """'B21' -> (21, 2)."""
+    match = CELL.match(ref)
+    if not match:
+        raise BookError(f"bad cell reference {ref!r}")
+    return int(match[2]), column_number(match[1])
+
+
+def range_cells(ref: str) -> list[str]:
+    """'B21:C22' -> ['B21', 'C21', 'B22', 'C22']."""
+    first, _, last = ref.partition(":")
+    r1, c1 = split_cell(first)
+    r2, c2 = split_cell(last or first)
+    return [f"{column_letters(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
