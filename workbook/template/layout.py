@@ -1,0 +1,134 @@
+"""What every sheet writer shares: the workbook's constants, cell-reference helpers, the ``Model`` that
+records where things landed, currency labels, and the ``Writer`` with the template's conventions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+
+# Notes on inputs that hold for any company; the rest come from the data file's valuation.sources.
+GENERIC_NOTES = ("Convention", "Scenario", "RatingScale", "TieTolerance", "DataFile")
+SHEET_ORDER = ("Summary", "Assumptions", "DCF", "Sensitivity", "Rating", "Comps", "Income Statement",
+               "Balance Sheet", "Cash Flow", "Checks", "Self-check", "About", "xlwings.conf")
+STATEMENT_SHEETS = {"income_statement": ("Income Statement", "损益表"), "balance_sheet": ("Balance Sheet", "资产负债表"),
+                    "cash_flow": ("Cash Flow", "现金流量表")}
+FIRST_VALUE_COL = 2          # column C: labels take A (English) and B (中文)
+UDF_MODULE = "addin.functions"
+SENS_WACC_STEPS = 7          # rows of the WACC x g grids, centred on the live WACC
+SENS_GROWTH_STEPS = 5        # columns, centred on the live terminal growth
+EXIT_MULTIPLES = (10, 12, 14, 16, 18)
+
+
+def cell(row: int, col: int, absolute: bool = False) -> str:
+    return xl_rowcol_to_cell(row, col, absolute, absolute)
+
+
+def span(row1: int, col1: int, row2: int, col2: int, absolute: bool = False) -> str:
+    return f"{cell(row1, col1, absolute)}:{cell(row2, col2, absolute)}"
+
+
+def on(sheet: str, ref: str) -> str:
+    return f"'{sheet}'!{ref}"
+
+
+@dataclass
+class Model:
+    """Where things landed, so later sheets can refer to them."""
+
+    data: dict
+    years: list[str]
+    line_cells: dict[str, tuple[str, int]] = field(default_factory=dict)   # key -> (sheet, row) of the live line
+    printed_cells: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> row of the figure as printed
+    checks: list[dict] = field(default_factory=list)                        # rows for the Checks sheet
+    refs: dict[str, str] = field(default_factory=dict)                      # named places
+
+    def printed_ref(self, key: str, year_index: int, absolute: bool = False) -> str:
+        sheet, row = self.printed_cells[key]
+        return on(sheet, cell(row, FIRST_VALUE_COL + year_index, absolute))
+
+
+CURRENCY_SYMBOLS = {"HKD": ("HK$", "港元"), "USD": ("US$", "美元"), "CNY": ("CNY", "人民币"), "EUR": ("€", "欧元"),
+                    "GBP": ("£", "英镑"), "JPY": ("¥", "日元")}
+KC_CURRENCIES = {"model": "CNY", "quote": "HKD", "ads": "USD"}
+
+
+def localiser(valuation: dict):
+    """Labels are written for CNY figures, HK$ shares and US$ ADSs; other currencies swap in."""
+    chosen = {"model": valuation.get("model_currency", "CNY"), "quote": valuation.get("quote_currency", "HKD"),
+              "ads": valuation.get("ads_currency", "USD")}
+    if chosen == KC_CURRENCIES:
+        return lambda text: text
+    pairs = []
+    for role, default in KC_CURRENCIES.items():
+        new_symbol, new_chinese = CURRENCY_SYMBOLS.get(chosen[role], (chosen[role], chosen[role]))
+        if role == "model":  # money amounts are labelled by code: "USD m", not "US$ m"
+            new_symbol = chosen[role]
+        old_symbol, old_chinese = CURRENCY_SYMBOLS[default]
+        pairs += [(old_symbol, new_symbol), (default, chosen[role]), (old_chinese, new_chinese)]
+
+    def localise(text):
+        if not isinstance(text, str):
+            return text
+        # Two phases, so a replacement is never replaced again.
+        for i, (old, _) in enumerate(pairs):
+            text = text.replace(old, f"\x00{i}\x00")
+        for i, (_, new) in enumerate(pairs):
+            text = text.replace(f"\x00{i}\x00", new)
+        return text
+
+    return localise
+
+
+class Writer:
+    """An XlsxWriter worksheet with the template's conventions."""
+
+    def __init__(self, book, formats, name: str, localise=lambda text: text):
+        self.book, self.f, self.name, self.tr = book, formats, name, localise
+        self.ws = book.add_worksheet(name)
+        self.extent = [0, 0]  # last row and column written, for the print area
+        self.ws.set_column(0, 0, 34)
+        self.ws.set_column(1, 1, 18)
+        self.ws.set_column(2, 12, 11)
+        self.ws.hide_gridlines(2)
+
+    def title(self, en: str, zh: str, subtitle: str = "") -> None:
+        self.ws.write(0, 0, f"{en}  {zh}", self.f["title"])
+        if subtitle:
+            self.ws.write(1, 0, self.tr(subtitle), self.f["subtitle"])
+
+    def labels(self, row: int, en: str, zh: str = "", fmt: str = "label") -> None:
+        self.reach(row, 1)
+        self.ws.write(row, 0, self.tr(en), self.f[fmt])
+        if zh:
+            self.ws.write(row, 1, self.tr(zh), self.f[fmt])
+
+    def text(self, row: int, col: int, text: str, fmt: str = "text") -> None:
+        self.ws.write(row, col, self.tr(text), self.f[fmt])
+        self.reach(row, col)
+
+    def header(self, row: int, first: str, second: str, values, col: int = FIRST_VALUE_COL) -> None:
+        self.ws.write(row, 0, self.tr(first), self.f["header_left"])
+        self.ws.write(row, 1, self.tr(second), self.f["header_left"])
+        for j, value in enumerate(values):
+            self.ws.write(row, col + j, self.tr(value), self.f["header"])
+        self.reach(row, col + len(values) - 1)
+
+    def formula(self, row: int, col: int, text: str, fmt: str = "number") -> None:
+        self.ws.write_formula(row, col, text, self.f[fmt])
+        self.reach(row, col)
+
+    def reach(self, row: int, col: int) -> None:
+        self.extent = [max(self.extent[0], row), max(self.extent[1], col)]
+
+    def line(self, row: int, en: str, zh: str, formula: str, fmt: str = "number") -> int:
+        """A labelled one-value row (value in column C); returns the next row."""
+        self.labels(row, en, zh)
+        self.formula(row, 2, formula, fmt)
+        return row + 1
+
+    def define(self, name: str, row: int, col: int, row2: int | None = None, col2: int | None = None) -> str:
+        target = cell(row, col, True) if row2 is None else span(row, col, row2, col2, True)
+        self.book.define_name(name, f"={on(self.name, target)}")
+        return name
