@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kcfuncs.validation import finite_number, positive_number
+from kcfuncs.validation import finite_number, finite_result, positive_number
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,9 @@ class EquityBridge:
 def equity_bridge(enterprise_value, net_debt=0.0, shares=1.0, fx=1.0, *, minorities=0.0,
                   non_operating=0.0, ads_ratio=1.0) -> EquityBridge:
     ev = finite_number("enterprise value", enterprise_value)
-    equity = (ev - finite_number("net_debt", net_debt) - finite_number("minorities", minorities)
-              + finite_number("non_operating", non_operating))
-    per_share = equity / positive_number("shares", shares) * positive_number("fx", fx)
-    return EquityBridge(ev, equity, per_share, per_share * positive_number("ads_ratio", ads_ratio))
+    equity = finite_result("the equity value", ev - finite_number("net_debt", net_debt)
+                           - finite_number("minorities", minorities) + finite_number("non_operating", non_operating))
+    per_share = finite_result("the value per share",
+                              equity / positive_number("shares", shares) * positive_number("fx", fx))
+    per_ads = finite_result("the value per ADS", per_share * positive_number("ads_ratio", ads_ratio))
+    return EquityBridge(ev, equity, per_share, per_ads)

@@ -1,25 +1,44 @@
-"""Discounting an explicit cash-flow path.
+"""Discounting an explicit cash-flow path, at one rate or at one rate per period.
 
-Conventions (``convention`` argument), for flows CF_1..CF_n and a periodic rate r:
+Periods and timing (``convention``), for flows CF_1..CF_n. Period k runs from b_{k-1} to b_k, and
+b_0 = 0 is the valuation point:
 
-* ``end`` (default): CF_i is received at the end of period i, t_i = i. This is Excel's
+* ``end`` (default): b_k = k and CF_k is received at t_k = k. With one rate this is Excel's
   ``NPV(r, CF_1, ..., CF_n)``: the first value is discounted one full period.
-* ``mid``: flows arrive evenly through each period, approximated at its middle, t_i = i - 0.5.
-* ``dated``: CF_i is received on date D_i; t_i = (D_i - valuation date) / 365 in whole days, which is
-  Excel's ``XNPV`` with a zero flow on the valuation date. A stub first period is simply a first date
-  less than a year after the valuation date. Dates must be strictly increasing and not before the
-  valuation date.
+* ``mid``: b_k = k and CF_k arrives evenly through period k, approximated at its middle, t_k = k - 0.5.
+* ``dated``: b_k = t_k = (D_k - valuation date) / 365, in whole days: CF_k is received on date D_k.
+  With one rate this is Excel's ``XNPV`` with a zero flow on the valuation date. A stub first period
+  is simply a first date less than a year after the valuation date. Dates must be strictly
+  increasing and not before the valuation date.
 
-The discount factor is (1 + r) ** -t in every convention.
+Rates. A rate argument is one periodic rate r, or a path r_1..r_n: one rate per explicit period, r_k
+applying over period k. Discounting is cumulative: an amount at time s inside period k is worth
+
+    DF(s) = prod_{j<k} (1 + r_j) ** -(b_j - b_{j-1})  *  (1 + r_k) ** -(s - b_{k-1})
+
+per unit, so for the flows: ``end``: DF_i = prod_{k<=i} (1 + r_k) ** -1; ``mid``:
+DF_i = prod_{k<i} (1 + r_k) ** -1 * (1 + r_i) ** -0.5; ``dated``: DF_i = prod_{k<=i} (1 + r_k) ** -dt_k with
+dt_k = t_k - t_{k-1} and t_0 = 0. With one rate (or a constant path) every convention reduces to
+(1 + r) ** -t_i, and that is exactly what is computed then (see ``cumulative_factors``).
+
+Terminal value. It is priced at the terminal rate r_T (by default the last period's rate r_n) and
+stands at t_TV = b_n (timing ``end``) or at b_n - 0.5 (timing ``mid``, mid-year convention only: the
+value of a perpetuity of mid-year flows). It is discounted as one more period, at r_T, that starts
+at b_n: DF_TV = DF(b_n) * (1 + r_T) ** -(t_TV - b_n), which is DF(b_n) * (1 + r_T) ** 0.5 for timing
+``mid`` -- the flows after year n are discounted at the terminal rate, the years up to n at the path.
+With one rate this is (1 + r) ** -t_TV.
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from kcfuncs.dates import excel_serial
 from kcfuncs.errors import KCInputError
-from kcfuncs.validation import choice, finite_array, rate
+from kcfuncs.validation import choice, finite_array, finite_result, format_percent, rate
 
 CONVENTIONS = ("end", "mid", "dated")
 CONVENTION_ALIASES = {
@@ -31,36 +50,78 @@ TERMINAL_TIMINGS = ("end", "mid")
 DAYS_PER_YEAR = 365.0
 
 
-def discount_times(n: int, convention: str = "end", *, dates=None, valuation_date=None) -> np.ndarray:
-    """Times in years at which n flows are discounted, per the module's conventions."""
-    convention = choice("convention", convention, CONVENTIONS, CONVENTION_ALIASES)
-    if convention != "dated":
-        if dates is not None or valuation_date is not None:
-            raise KCInputError(f"dates and valuation_date apply only to the dated convention, not {convention!r}")
-        offset = 0.5 if convention == "mid" else 0.0
-        return np.arange(1, n + 1, dtype=float) - offset
+@dataclass(frozen=True)
+class Timeline:
+    """Where each period ends and where each discounted amount stands, in ``unit``s from the valuation
+    point. Units are years (end, mid) or days (dated), so that every position is an exact float
+    (whole or half years, whole days) and sums of period lengths are exact."""
+
+    period_ends: tuple[float, ...]    # b_1..b_n
+    flow_points: tuple[float, ...]    # t_1..t_n
+    terminal_point: float             # t_TV
+    unit: float                       # 1 (years) or 365 (days per year)
+
+    @property
+    def times(self) -> np.ndarray:
+        """Flow times in years."""
+        return np.array(self.flow_points) / self.unit
+
+    @property
+    def terminal_time(self) -> float:
+        """Terminal-value time in years."""
+        return self.terminal_point / self.unit
+
+
+def _dated_ends(n: int, dates, valuation_date) -> list[float]:
+    """Days from the valuation date to each flow date, checked."""
     if dates is None or valuation_date is None:
         raise KCInputError("the dated convention needs a valuation_date and one date per cash flow")
     start = excel_serial("valuation_date", valuation_date)
     date_list = list(np.ravel(np.asarray(dates, dtype=object))) if not isinstance(dates, str) else [dates]
     if len(date_list) != n:
         raise KCInputError(f"dates has {len(date_list)} value(s) but cash_flows has {n}")
-    serials = np.array([excel_serial(f"dates[{i + 1}]", d) for i, d in enumerate(date_list)], dtype=float)
+    serials = [excel_serial(f"dates[{i + 1}]", d) for i, d in enumerate(date_list)]
     if serials[0] < start:
         raise KCInputError("dates[1] is before the valuation_date")
-    steps = np.diff(serials)
-    if np.any(steps <= 0):
-        bad = int(np.argmax(steps <= 0)) + 2
-        raise KCInputError(f"dates[{bad}] is not after dates[{bad - 1}]; dates must increase")
-    return (serials - start) / DAYS_PER_YEAR
+    for k in range(1, n):
+        if serials[k] <= serials[k - 1]:
+            raise KCInputError(f"dates[{k + 1}] is not after dates[{k}]; dates must increase")
+    return [float(s - start) for s in serials]
+
+
+def timeline(n: int, convention: str = "end", *, dates=None, valuation_date=None,
+             terminal_timing: str = "end") -> Timeline:
+    """The periods and discount points of n flows, per the module's conventions."""
+    convention = choice("convention", convention, CONVENTIONS, CONVENTION_ALIASES)
+    timing = choice("terminal_timing", terminal_timing, TERMINAL_TIMINGS)
+    if convention != "dated":
+        if dates is not None or valuation_date is not None:
+            raise KCInputError(f"dates and valuation_date apply only to the dated convention, not {convention!r}")
+        ends = [float(k) for k in range(1, n + 1)]
+        offset = 0.5 if convention == "mid" else 0.0
+        unit = 1.0
+    else:
+        ends = _dated_ends(n, dates, valuation_date)
+        offset = 0.0
+        unit = DAYS_PER_YEAR
+    if timing == "mid" and convention != "mid":
+        raise KCInputError(f"terminal_timing 'mid' applies only to the mid-year convention, not {convention!r}")
+    points = tuple(b - offset for b in ends)
+    terminal = ends[-1] - 0.5 if timing == "mid" else ends[-1]
+    return Timeline(tuple(ends), points, terminal, unit)
+
+
+def discount_times(n: int, convention: str = "end", *, dates=None, valuation_date=None) -> np.ndarray:
+    """Times in years at which n flows are discounted, per the module's conventions."""
+    return timeline(n, convention, dates=dates, valuation_date=valuation_date).times
 
 
 def terminal_time(times: np.ndarray, convention: str = "end", terminal_timing: str = "end") -> float:
-    """When the terminal value is discounted from.
+    """When the terminal value is discounted from, given the flow times.
 
-    ``end`` (default): at the time of the last explicit period's end (t_n for end and dated, n for
-    mid-year). ``mid`` (mid-year convention only): at n - 0.5, i.e. the terminal value is worth what a
-    growing perpetuity of *mid-year* flows is worth; it is higher than ``end`` by (1 + r) ** 0.5.
+    ``end`` (default): at the end of the last explicit period (t_n for end and dated, n for mid-year).
+    ``mid`` (mid-year convention only): at n - 0.5, i.e. the terminal value is worth what a growing
+    perpetuity of *mid-year* flows is worth; with one rate it is higher than ``end`` by (1 + r) ** 0.5.
     """
     convention = choice("convention", convention, CONVENTIONS, CONVENTION_ALIASES)
     timing = choice("terminal_timing", terminal_timing, TERMINAL_TIMINGS)
@@ -72,15 +133,87 @@ def terminal_time(times: np.ndarray, convention: str = "end", terminal_timing: s
     return last
 
 
+def rate_path(name: str, value, periods: int) -> list[float]:
+    """One rate per period: a single rate repeated, or exactly ``periods`` rates, each above -100%."""
+    if not isinstance(value, (list, tuple, np.ndarray)) or np.ndim(value) == 0:
+        return [rate(name, value)] * periods
+    values = finite_array(name, value)
+    if len(values) == 1:
+        return [rate(name, float(values[0]))] * periods
+    if len(values) != periods:
+        raise KCInputError(f"{name} has {len(values)} rates but cash_flows has {periods} periods; "
+                           "give one rate or one rate per period")
+    bad = np.flatnonzero(values <= -1.0)
+    if bad.size:
+        raise KCInputError(f"{name}[{bad[0] + 1}] ({format_percent(values[bad[0]])}) must be above -100%")
+    return values.tolist()
+
+
+def cumulative_factors(line: Timeline, rates, terminal_rate: float, shift=0.0):
+    """Discount factors (DF_1..DF_n, DF_TV) at the rates ``rates[k] + shift`` (terminal: ``terminal_rate + shift``).
+
+    ``shift`` is 0.0 for one valuation, or an array (one shift per grid row), in which case every
+    factor is an array of that shape. The product runs over *runs* of equal rates: within a run the
+    elapsed time is one exact sum, so the factor is one power, and a constant path gives
+    (1 + r) ** -t bit for bit. A factor beyond the float range comes back as inf (``**`` on Python
+    floats raises OverflowError instead, which callers turn into a message).
+    """
+    unit = line.unit
+
+    def power(base_rate: float, elapsed: float):
+        return (1.0 + (base_rate + shift)) ** -(elapsed / unit)
+
+    run_rate, run_start, run_factor = rates[0], 0.0, 1.0
+    factors = []
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for k, r in enumerate(rates):
+            if r != run_rate:       # a new run starts at the end of period k - 1
+                run_factor = run_factor * power(run_rate, line.period_ends[k - 1] - run_start)
+                run_rate, run_start = r, line.period_ends[k - 1]
+            factors.append(run_factor * power(run_rate, line.flow_points[k] - run_start))
+        if terminal_rate != run_rate:
+            run_factor = run_factor * power(run_rate, line.period_ends[-1] - run_start)
+            run_rate, run_start = terminal_rate, line.period_ends[-1]
+        terminal = run_factor * power(run_rate, line.terminal_point - run_start)
+    return factors, terminal
+
+
+def overflow_message(name: str, rates, periods: int) -> str:
+    lowest = min(rates)
+    label = format_percent(lowest) if max(rates) == lowest else f"lowest {format_percent(lowest)}"
+    return (f"{name} ({label}) over {periods} period(s) gives a discount factor beyond the floating-point range "
+            "(about 1.8e308)")
+
+
+def path_factors(line: Timeline, rates: list[float], terminal_rate: float, name: str):
+    """``cumulative_factors`` for one valuation, as plain floats; overflow is a KCInputError naming ``name``."""
+    try:
+        factors, terminal = cumulative_factors(line, rates, terminal_rate)
+    except OverflowError:
+        factors, terminal = [math.inf], math.inf
+    if not (all(math.isfinite(f) for f in factors) and math.isfinite(terminal)):
+        raise KCInputError(overflow_message(name, rates + [terminal_rate], len(rates)))
+    return factors, terminal
+
+
 def discount_factors(rate_value, times) -> np.ndarray:
-    """(1 + r) ** -t; a rate array of shape S against times of shape (n,) gives shape S + (n,)."""
+    """(1 + r) ** -t at one rate per row; a rate array of shape S against times of shape (n,) gives S + (n,)."""
     rates = np.asarray(rate_value, dtype=float)
-    return (1.0 + rates[..., None]) ** -np.asarray(times, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        factors = (1.0 + rates[..., None]) ** -np.asarray(times, dtype=float)
+    if not np.isfinite(factors).all():
+        raise KCInputError("a discount factor is beyond the floating-point range (about 1.8e308); "
+                           "check the rates and the horizon")
+    return factors
 
 
 def present_value(cash_flows, discount_rate, convention: str = "end", *, dates=None, valuation_date=None) -> float:
-    """Present value of the flows at the valuation point (t = 0) under ``convention``."""
+    """Present value of the flows at the valuation point (t = 0) under ``convention``.
+
+    ``discount_rate`` is one rate or one rate per flow, discounted cumulatively as the module says.
+    """
     flows = finite_array("cash_flows", cash_flows)
-    r = rate("discount_rate", discount_rate)
-    times = discount_times(len(flows), convention, dates=dates, valuation_date=valuation_date)
-    return float(sum(cf * (1.0 + r) ** -t for cf, t in zip(flows.tolist(), times.tolist())))
+    rates = rate_path("discount_rate", discount_rate, len(flows))
+    line = timeline(len(flows), convention, dates=dates, valuation_date=valuation_date)
+    factors, _ = path_factors(line, rates, rates[-1], "discount_rate")
+    return finite_result("the present value", sum(cf * f for cf, f in zip(flows.tolist(), factors)))

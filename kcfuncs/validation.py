@@ -125,3 +125,23 @@ def wacc_above_growth(wacc: float, growth: float, *, wacc_name="wacc", growth_na
         raise KCInputError(
             f"{wacc_name} ({format_percent(wacc)}) must exceed {growth_name} ({format_percent(growth)})"
         )
+
+
+def unit_fraction(name: str, value) -> float:
+    """A share of a whole such as a tax rate or a debt weight: at least 0 and below 1 (100%)."""
+    number = finite_number(name, value)
+    if not 0.0 <= number < 1.0:
+        raise KCInputError(f"{name} ({format_percent(number)}) must be at least 0% and below 100%")
+    return number
+
+
+def finite_result(what: str, value) -> float:
+    """A computed amount as a plain float, or a KCInputError when it left the floating-point range.
+
+    Overflow shows up as inf or NaN (numpy, float division) or as OverflowError (``**``); callers catch
+    the latter and pass ``math.inf`` here so every route ends in the same one-line message.
+    """
+    number = float(value)
+    if not math.isfinite(number):
+        raise KCInputError(f"{what} is beyond the floating-point range (about 1.8e308); check the inputs' scale")
+    return number

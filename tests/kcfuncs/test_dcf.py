@@ -90,12 +90,13 @@ def test_value_falls_as_wacc_rises_and_rises_with_growth(flows, wacc, dw, g):
 def test_mid_year_exceeds_end_of_period_for_positive_flows(flows, wacc, g):
     assume(wacc - g > 0.01)
     end = dcf_valuation(flows, wacc, g)
-    mid = dcf_valuation(flows, wacc, g, convention="mid")
-    mid_tv_mid = dcf_valuation(flows, wacc, g, convention="mid", terminal_timing="mid")
-    assert mid.ev > end.ev
-    # Terminal discounted from n in both 'end' timings: only the explicit flows move.
-    assert mid.pv_terminal == pytest.approx(end.pv_terminal, rel=1e-12)
-    assert mid_tv_mid.pv_terminal == pytest.approx(end.pv_terminal * (1 + wacc) ** 0.5, rel=1e-12)
+    mid_tv_end = dcf_valuation(flows, wacc, g, convention="mid", terminal_timing="end")
+    mid = dcf_valuation(flows, wacc, g, convention="mid")     # Gordon under mid-year: terminal at n - 0.5
+    assert mid_tv_end.ev > end.ev
+    # Terminal discounted from n with an explicit 'end' timing: only the explicit flows move.
+    assert mid_tv_end.pv_terminal == pytest.approx(end.pv_terminal, rel=1e-12)
+    assert mid.pv_terminal == pytest.approx(end.pv_terminal * (1 + wacc) ** 0.5, rel=1e-12)
+    assert mid.pv_explicit == mid_tv_end.pv_explicit
 
 
 def test_exit_multiple_method():

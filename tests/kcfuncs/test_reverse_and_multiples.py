@@ -50,8 +50,8 @@ def test_implied_margin_shift_reprices_the_market():
 def test_reverse_errors():
     with pytest.raises(KCInputError, match="no WACC between"):
         implied_wacc([-1, -2, -3], 0.02, 5.0)
-    with pytest.raises(KCInputError, match="gordon method only"):
-        implied_wacc([1, 2], 0.02, 5.0, method="exit")
+    with pytest.raises(KCInputError, match="exit_multiple is empty"):
+        implied_wacc([1, 2], None, 5.0, method="exit")
 
 
 def test_weighted_value():
