@@ -5,22 +5,26 @@ No Excel, no xlwings, no file I/O here. Every function checks its arguments and 
 """
 
 from kcfuncs.bridge import EquityBridge, equity_bridge
+from kcfuncs.cost_of_capital import cost_of_equity, wacc
 from kcfuncs.dcf import OUTPUTS, DCFResult, dcf_valuation
-from kcfuncs.discounting import CONVENTIONS, discount_factors, discount_times, present_value, terminal_time
+from kcfuncs.discounting import (CONVENTIONS, discount_factors, discount_times, present_value, rate_path,
+                                 terminal_time)
 from kcfuncs.errors import KCInputError
+from kcfuncs.free_cash_flow import fcff
 from kcfuncs.multiples import implied_multiple, multiple_target
 from kcfuncs.projection import fcf_path, revenue_path
 from kcfuncs.rating import SCALES, rating, rating_for_upside, upside
 from kcfuncs.reverse import implied_margin_shift, implied_wacc
 from kcfuncs.scenarios import weighted_value
 from kcfuncs.sensitivity import sensitivity_grid
-from kcfuncs.terminal import (exit_multiple_terminal_value, gordon_terminal_value, implied_exit_multiple,
-                              implied_terminal_growth, terminal_value)
+from kcfuncs.terminal import (METHODS, exit_multiple_terminal_value, gordon_terminal_value, implied_exit_multiple,
+                              implied_terminal_growth, terminal_value, value_driver_terminal_value)
 
 __all__ = [
-    "CONVENTIONS", "OUTPUTS", "SCALES", "DCFResult", "EquityBridge", "KCInputError", "dcf_valuation",
-    "discount_factors", "discount_times", "equity_bridge", "exit_multiple_terminal_value", "fcf_path",
-    "gordon_terminal_value", "implied_exit_multiple", "implied_margin_shift", "implied_multiple",
-    "implied_terminal_growth", "implied_wacc", "multiple_target", "present_value", "rating", "rating_for_upside",
-    "revenue_path", "sensitivity_grid", "terminal_time", "terminal_value", "upside", "weighted_value",
+    "CONVENTIONS", "METHODS", "OUTPUTS", "SCALES", "DCFResult", "EquityBridge", "KCInputError", "cost_of_equity",
+    "dcf_valuation", "discount_factors", "discount_times", "equity_bridge", "exit_multiple_terminal_value",
+    "fcf_path", "fcff", "gordon_terminal_value", "implied_exit_multiple", "implied_margin_shift",
+    "implied_multiple", "implied_terminal_growth", "implied_wacc", "multiple_target", "present_value",
+    "rate_path", "rating", "rating_for_upside", "revenue_path", "sensitivity_grid", "terminal_time",
+    "terminal_value", "upside", "value_driver_terminal_value", "wacc", "weighted_value",
 ]
