@@ -9,12 +9,12 @@ model-currency unit: CNY model, USD quote at 7.17 CNY per USD -> fx = 1 / 7.17).
 from __future__ import annotations
 
 from kcfuncs.errors import KCInputError
-from kcfuncs.validation import finite_number, positive_number
+from kcfuncs.validation import finite_number, finite_result, positive_number
 
 
 def multiple_target(multiple, metric, count, fx=1.0, net_debt=0.0) -> float:
     value = finite_number("multiple", multiple) * finite_number("metric", metric) - finite_number("net_debt", net_debt)
-    return value / positive_number("count", count) * positive_number("fx", fx)
+    return finite_result("the target", value / positive_number("count", count) * positive_number("fx", fx))
 
 
 def implied_multiple(price, metric, count, fx=1.0, net_debt=0.0) -> float:
@@ -23,4 +23,4 @@ def implied_multiple(price, metric, count, fx=1.0, net_debt=0.0) -> float:
     if metric_value == 0:
         raise KCInputError("metric (0) must not be zero to imply a multiple")
     value = finite_number("price", price) / positive_number("fx", fx) * positive_number("count", count)
-    return (value + finite_number("net_debt", net_debt)) / metric_value
+    return finite_result("the implied multiple", (value + finite_number("net_debt", net_debt)) / metric_value)

@@ -13,13 +13,22 @@ from kcfuncs.errors import KCInputError
 from kcfuncs.validation import finite_array, finite_number, format_percent
 
 
+def _finite_path(what: str, values: np.ndarray) -> np.ndarray:
+    if not np.isfinite(values).all():
+        k = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise KCInputError(f"{what} of year {k + 1} is beyond the floating-point range (about 1.8e308)")
+    return values
+
+
 def revenue_path(first_revenue, growth) -> np.ndarray:
     start = finite_number("first_revenue", first_revenue)
     rates = finite_array("growth", growth, min_length=0) if growth is not None else np.empty(0)
     bad = np.flatnonzero(rates <= -1.0)
     if bad.size:
         raise KCInputError(f"growth[{bad[0] + 1}] ({format_percent(rates[bad[0]])}) must be above -100%")
-    return start * np.concatenate(([1.0], np.cumprod(1.0 + rates)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        path = start * np.concatenate(([1.0], np.cumprod(1.0 + rates)))
+    return _finite_path("revenue", path)
 
 
 def fcf_path(revenue, margins) -> np.ndarray:
@@ -27,4 +36,6 @@ def fcf_path(revenue, margins) -> np.ndarray:
     rates = finite_array("margins", margins)
     if len(rates) != len(sales):
         raise KCInputError(f"margins has {len(rates)} value(s) but the revenue path has {len(sales)} years")
-    return sales * rates
+    with np.errstate(over="ignore", invalid="ignore"):
+        flows = sales * rates
+    return _finite_path("FCF", flows)

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 
 from kcfuncs.errors import KCInputError
-from kcfuncs.validation import choice, finite_number, format_value, positive_number
+from kcfuncs.validation import choice, finite_number, finite_result, format_value, positive_number
 
 LANGUAGES = ("en", "zh")
 LANGUAGE_ALIASES = {"english": "en", "chinese": "zh", "cn": "zh", "zh_cn": "zh", "中文": "zh"}
@@ -61,7 +61,7 @@ SCALE_ALIASES = {"3_tier": "buy_hold_sell", "buy_sell": "buy_hold_sell", "guoyua
 
 def upside(target, price) -> float:
     """target / price - 1."""
-    return finite_number("target", target) / positive_number("price", price) - 1.0
+    return finite_result("the upside", finite_number("target", target) / positive_number("price", price) - 1.0)
 
 
 def custom_scale(pairs) -> tuple[Tier, ...]:

@@ -69,15 +69,16 @@ def implied_wacc(cash_flows, terminal_growth, price, net_debt=0.0, shares=1.0, f
 
     # Geometric spacing of the distance to the lower bound: dense near it, where the value explodes.
     rows = lower + np.geomspace(SMALLEST_GAP, MAX_WACC - lower, SCAN_POINTS)
-    scanned = valuation_grid(path, rows, second, plan, strict=False, **bridge)[:, 0] - target
-    usable = np.flatnonzero(np.isfinite(scanned))      # points beyond the float range are skipped
-    rows, scanned = rows[usable], scanned[usable]
+    values = valuation_grid(path, rows, second, plan, strict=False, **bridge)[:, 0]
+    usable = np.flatnonzero(np.isfinite(values))       # points beyond the float range are skipped
+    rows, values = rows[usable], values[usable]
+    scanned = values - target
     changes = np.flatnonzero((scanned[:-1] == 0) | (np.sign(scanned[:-1]) != np.sign(scanned[1:])))
     if not changes.size:
         if scanned.size and scanned[-1] == 0:
             return float(rows[-1])
-        low, high = (format_value(float(scanned.min() + target)), format_value(float(scanned.max() + target))) \
-            if scanned.size else ("-", "-")
+        low, high = (format_value(float(values.min())), format_value(float(values.max()))) \
+            if values.size else ("-", "-")
         raise KCInputError(f"no WACC between {format_percent(lower + SMALLEST_GAP)} and {MAX_WACC:.0%} values the "
                            f"shares at {format_value(target)} (values range {low} to {high})")
     k = int(changes[0])

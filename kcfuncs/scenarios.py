@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from kcfuncs.errors import KCInputError
-from kcfuncs.validation import finite_array, format_value
+from kcfuncs.validation import finite_array, finite_result, format_value
 
 WEIGHT_SUM_TOLERANCE = 1e-9
 
@@ -30,4 +30,6 @@ def scenario_weights(weights, count: int) -> np.ndarray:
 def weighted_value(values, weights=None) -> float:
     """sum(value_k * weight_k) over the scenarios."""
     v = finite_array("values", values)
-    return float(np.dot(v, scenario_weights(weights, len(v))))
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = np.dot(v, scenario_weights(weights, len(v)))
+    return finite_result("the weighted value", value)
