@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def format_result(result) -> str:
     if isinstance(result, list):
@@ -10,6 +12,11 @@ def format_result(result) -> str:
 
 
 def _cell(value) -> str:
+    """A cell's value as plain text: shortest round-trip digits for numbers (never numpy's repr)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float):
         return repr(value)
     return str(value)

@@ -54,6 +54,13 @@ def test_eval_scalar_and_grid(capsys):
     assert code == 0 and len(rows) == 3 and all(len(r) == 2 for r in rows)
 
 
+def test_eval_prints_plain_numbers(capsys):
+    # The reverse DCF computes with numpy; the printed cell must still be a plain number.
+    code, out, _ = run(capsys, "eval", "=KC_IMPLIED_WACC({207.41,497.79,881.15,1351.17,1893.64},0.03,8.3,161.8,"
+                                       "4099.28,1.1)")
+    assert code == 0 and "np." not in out and 0.03 < float(out) < 0.105
+
+
 def test_eval_omitted_arguments_take_defaults(capsys):
     # Empty arguments mean "default" (shares 1, fx 1), not zero.
     _, with_gaps, _ = run(capsys, "eval", "=KC_DCF({100,110},0.1,0.02,,,,,\"ev\")")
