@@ -9,11 +9,12 @@ is a few arrays of the grid's size (8 bytes a cell) plus one row of discount fac
 Rows and rate paths. Without ``wacc_path`` a row value is the one WACC of every period and of the
 terminal value. With ``wacc_path`` (one rate per explicit period, e.g. a high-growth WACC fading to
 a stable one) a row value r is that row's *terminal rate* -- the rate the terminal value is priced at,
-which is ``terminal_wacc`` when given, else the path's last rate -- and every rate of the path (and
-``terminal_wacc``) moves in parallel by s = r - (the base terminal rate). So the row labelled with the
-base terminal rate is the base case, a row 1% higher is the whole term structure 1% higher, and each
-cell equals ``dcf_valuation(flows, [r_k + s ...], g, terminal_wacc=terminal_wacc + s, ...)``. A
-``terminal_wacc`` without ``wacc_path`` is refused: the rows already set it. With the value_driver
+which is ``terminal_wacc`` when given, else the path's last rate -- and every rate of the path moves
+in parallel by s = r - (that base terminal rate). So the row labelled with the base terminal rate is
+the base case, a row 1% higher is the whole term structure 1% higher, and each cell equals
+``dcf_valuation(flows, [r_k + s for r_k in wacc_path], g, terminal_wacc=r, ...)`` (the terminal rate is
+the row value itself, not base + s, which can differ from it in the last bit). A ``terminal_wacc``
+without ``wacc_path`` is refused: the rows already set it. With the value_driver
 method ``nopat_next`` stays fixed across the growth columns (it is an input, not grown by g here).
 """
 
@@ -40,15 +41,13 @@ class RatePlan:
     terminal_base: float     # the terminal rate (zero without a path)
     anchor: float            # the base rate a row value stands for: the terminal rate
     has_path: bool
-    has_terminal_wacc: bool
 
     def valuation_rates(self, row: float):
         """The ``wacc`` and ``terminal_wacc`` arguments of the scalar valuation that a row value means."""
         if not self.has_path:
             return row, None
         shift = row - self.anchor
-        wacc = [r + shift for r in self.base]
-        return wacc, (self.terminal_base + shift if self.has_terminal_wacc else None)
+        return [r + shift for r in self.base], row
 
 
 def rate_plan(path: FlowPath, wacc_path=None, terminal_wacc=None) -> RatePlan:
@@ -57,10 +56,9 @@ def rate_plan(path: FlowPath, wacc_path=None, terminal_wacc=None) -> RatePlan:
         if terminal_wacc is not None and path.method in terminal.PERPETUITY_METHODS:
             raise KCInputError("terminal_wacc needs a wacc_path here: without a path each row value is the WACC "
                                "of every period and of the terminal value")
-        return RatePlan([0.0] * n, 0.0, 0.0, False, False)
+        return RatePlan([0.0] * n, 0.0, 0.0, False)
     rates, terminal_rate, _ = discount_rates(path, wacc_path, terminal_wacc, name="wacc_path")
-    has_terminal = terminal_wacc is not None and path.method in terminal.PERPETUITY_METHODS
-    return RatePlan(rates, terminal_rate, terminal_rate, True, has_terminal)
+    return RatePlan(rates, terminal_rate, terminal_rate, True)
 
 
 def _check_rows(rows: np.ndarray, plan: RatePlan) -> None:
@@ -102,7 +100,7 @@ def valuation_grid(path: FlowPath, rows: np.ndarray, second: np.ndarray, plan: R
         i = _first_bad(factors)[0]
         raise KCInputError(f"wacc_values[{i + 1}] ({format_percent(rows[i])}) over {len(path.flows)} period(s) "
                            "gives a discount factor beyond the floating-point range (about 1.8e308)")
-    terminal_rates = plan.terminal_base + shifts                             # one per row
+    terminal_rates = rows                                # a row value is its terminal rate (module docstring)
     shape = (len(rows), len(second))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         pv_explicit = factors @ path.flows                                   # one value per row
