@@ -25,10 +25,15 @@ def is_message(value) -> bool:
 def message(function_name: str, error: BaseException) -> str:
     if isinstance(error, KCInputError):
         reason = str(error)
-    elif isinstance(error, (ValueError, TypeError, ArithmeticError)):
-        reason = f"invalid input ({type(error).__name__}: {error})"
+    elif isinstance(error, OverflowError):
+        reason = "the inputs are too large: the result overflows"
+    elif isinstance(error, ZeroDivisionError):
+        reason = "a division by zero: check the inputs"
+    elif isinstance(error, ArithmeticError):
+        reason = "the result is undefined for these inputs"
     else:
-        reason = f"unexpected error ({type(error).__name__}: {error})"
+        # Not a message we wrote: say so in words, without the interpreter's text.
+        reason = "unexpected failure for these inputs; please report it with the formula"
     text = f"{function_name}: {' '.join(reason.split())}"
     return text if len(text) <= MAX_LENGTH else text[: MAX_LENGTH - 3] + "..."
 

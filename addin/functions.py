@@ -18,7 +18,8 @@ from addin.registry import excel_callable
 def _decorated(declaration):
     function = excel_callable(declaration)
     for arg in reversed(declaration.args):  # the order decorators stacked in source would apply them
-        function = xw.arg(arg.name, doc=arg.doc)(function)
+        # err_to_str: an error cell arrives as "#N/A" (not as None, which would read as "empty: default").
+        function = xw.arg(arg.name, doc=arg.doc, err_to_str=True)(function)
     return xw.func(category=CATEGORY)(function)
 
 

@@ -12,12 +12,31 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from addin import arguments
 from addin.catalog import FUNCTIONS as DECLARATIONS
 from addin.catalog import ExcelFunction
 from addin.cell_messages import cell_safe
+from kcfuncs.errors import KCInputError
 
 _SHAPE = {"scalar": lambda value: value, "row": arguments.as_row, "grid": arguments.as_grid}
+
+
+def finite_result(value):
+    """A number that is not finite never reaches a cell: inf or NaN from overflowing inputs is refused."""
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            raise KCInputError("the result is not a finite number; the inputs overflow")
+        return float(value)
+    if isinstance(value, np.ndarray) or isinstance(value, list):
+        grid = np.asarray(value, dtype=float)
+        bad = np.argwhere(~np.isfinite(np.atleast_2d(grid)))
+        if bad.size:
+            i, j = bad[0]
+            raise KCInputError(f"the result at row {i + 1}, column {j + 1} is not a finite number; the inputs "
+                               f"overflow")
+    return value
 
 
 def signature(declaration: ExcelFunction) -> inspect.Signature:
@@ -41,7 +60,7 @@ def excel_callable(declaration: ExcelFunction):
         converted = {}
         for arg, value in zip(args, values):
             converted[arg.keyword] = arguments.convert(arg, value)
-        return shape(compute(**converted))
+        return finite_result(shape(compute(**converted)))
 
     call.__name__ = call.__qualname__ = declaration.name
     call.__doc__ = declaration.doc

@@ -137,7 +137,71 @@ def test_bad_input_gives_a_short_message_not_a_traceback(name, params, args, pos
         assert is_message(result), result
         assert result.startswith(f"{name}: ")
         assert "\n" not in result and "Traceback" not in result and len(result) <= 250
-        assert "unexpected error" not in result, result
+        assert "unexpected failure" not in result, result
+        assert "Error" not in result, result  # no Python exception names either
+
+
+# An Excel error cell, as pywin32 hands it to xlwings (COM error codes), for every argument.
+EXCEL_ERROR_CODES = {"#N/A": -2146826246, "#DIV/0!": -2146826281, "#VALUE!": -2146826273, "#REF!": -2146826265}
+
+
+def _error_rows():
+    for name, args in VALID.items():
+        params = list(inspect.signature(EXCEL_FUNCTIONS[name]).parameters)
+        for position in range(len(params)):
+            for label, code in EXCEL_ERROR_CODES.items():
+                yield pytest.param(name, params, args, position, label, code, id=f"{name}-{params[position]}-{label}")
+
+
+@pytest.mark.parametrize("name, params, args, position, label, code", list(_error_rows()))
+def test_an_error_value_in_any_argument_is_named_never_a_default(name, params, args, position, label, code):
+    call = list(args) + [M] * (len(params) - len(args))
+    call[position] = code
+    assert cell(name, *call) == f"{name}: {params[position]} is the error {label}; fix the cell it comes from"
+
+
+def test_an_error_inside_a_range_names_its_position():
+    flows = ((207.41, EXCEL_ERROR_CODES["#N/A"], 881.15),)
+    assert cell("KC_DCF", flows, 0.105, 0.03) == "KC_DCF: cash_flows[2] is the error #N/A; fix the cell it comes from"
+
+
+@pytest.mark.parametrize("name, args", [
+    ("KC_PV", (((1.0,) * 1000,), -0.99)),
+    ("KC_TERMINAL", (1e308, 0.1, 0.0999999)),
+    ("KC_UPSIDE", (1e308, 1e-300)),
+    ("KC_SENSITIVITY", (((1e307, 1e307),), ((0.1000001,),), ((0.1,),))),
+    ("KC_DCF", (((1e308, 1e308),), 0.1, 0.02)),
+    ("KC_IMPLIED_GROWTH", (1e308, 1e308, 0.1)),
+])
+def test_overflow_is_a_message_never_inf(name, args):
+    result = cell(name, *args)
+    assert isinstance(result, str) and result.startswith(f"{name}: "), result
+    assert "inf" not in result.replace("finite", "") and "Overflow" not in result, result
+
+
+@pytest.mark.parametrize("text, expected", [("1,234.5", 1234.5), ("(12)", -12.0), ("10.5%", 0.105), (" 3% ", 0.03),
+                                            ("1,000,000", 1e6), ("-2.5e3", -2500.0), (".5", 0.5)])
+def test_numbers_as_text_read_as_excel_reads_them(text, expected):
+    assert cell("KC_UPSIDE", text, 1.0) == pytest.approx(expected - 1.0)
+
+
+@pytest.mark.parametrize("text", ["(-10)", "10,5%", "1,2,3", "1 234", "1_000", "\uff15", "$5", "12,34", "1e", "--1"])
+def test_ambiguous_number_text_is_refused(text):
+    result = cell("KC_UPSIDE", text, 1.0)
+    assert isinstance(result, str) and result.startswith("KC_UPSIDE: target (") and "must be a number" in result
+
+
+def test_a_block_of_flows_is_refused_not_flattened():
+    block = ((207.41, 497.79), (881.15, 1351.17))
+    assert cell("KC_DCF", block, 0.105, 0.03) == ("KC_DCF: cash_flows must be one row or one column, not a block of "
+                                                  "2 rows x 2 columns")
+    with_header_row = ((2026.0, 2027.0, 2028.0), (207.41, 497.79, 881.15))
+    assert "not a block of 2 rows x 3 columns" in cell("KC_PV", with_header_row, 0.1)
+    assert "not a block" in cell("KC_SENSITIVITY", SEED_ROW, ((0.09, 0.1), (0.11, 0.12)), ((0.02,),))
+
+
+def test_a_custom_scale_of_one_tier_is_refused():
+    assert "needs at least two rows" in cell("KC_RATING", 12.0, 10.0, ((0.2, "Buy"),))
 
 
 @pytest.mark.parametrize("name, args, needle", [
