@@ -149,33 +149,64 @@ def rate_path(name: str, value, periods: int) -> list[float]:
     return values.tolist()
 
 
-def cumulative_factors(line: Timeline, rates, terminal_rate: float, shift=0.0):
-    """Discount factors (DF_1..DF_n, DF_TV) at the rates ``rates[k] + shift`` (terminal: ``terminal_rate + shift``).
+def _runs(rates) -> list[tuple[int, int, float]]:
+    """Maximal runs of equal consecutive rates as (first period index, index past the last, rate)."""
+    runs, first = [], 0
+    for k in range(1, len(rates) + 1):
+        if k == len(rates) or rates[k] != rates[first]:
+            runs.append((first, k, rates[first]))
+            first = k
+    return runs
 
-    ``shift`` is 0.0 for one valuation, or an array (one shift per grid row), in which case every
-    factor is an array of that shape. The product runs over *runs* of equal rates: within a run the
-    elapsed time is one exact sum, so the factor is one power, and a constant path gives
-    (1 + r) ** -t bit for bit. A factor beyond the float range comes back as inf (``**`` on Python
-    floats raises OverflowError instead, which callers turn into a message).
+
+def cumulative_factors(line: Timeline, rates, terminal_rate: float):
+    """Discount factors (DF_1..DF_n as a list, DF_TV) of one valuation, as Python floats.
+
+    The product runs over *runs* of equal rates: within a run the elapsed time is one exact sum, so
+    the factor is one power, and a constant path gives (1 + r) ** -t bit for bit (Python's ``**``, as
+    the one-rate formulas always used). ``**`` raises OverflowError beyond the float range; a product
+    beyond it comes back as inf. Callers turn both into a message (``path_factors``).
+    """
+    unit, factors = line.unit, []
+    run_factor, run_start, run_rate = 1.0, 0.0, rates[0]
+    for first, stop, r in _runs(rates):
+        if first:                          # a new run starts at the end of the previous period
+            run_factor *= (1.0 + run_rate) ** -((line.period_ends[first - 1] - run_start) / unit)
+            run_start, run_rate = line.period_ends[first - 1], r
+        factors.extend(run_factor * (1.0 + r) ** -((line.flow_points[k] - run_start) / unit)
+                       for k in range(first, stop))
+    if terminal_rate != run_rate:          # the terminal rate prices one more period starting at b_n
+        run_factor *= (1.0 + run_rate) ** -((line.period_ends[-1] - run_start) / unit)
+        run_start, run_rate = line.period_ends[-1], terminal_rate
+    return factors, run_factor * (1.0 + run_rate) ** -((line.terminal_point - run_start) / unit)
+
+
+def cumulative_factor_rows(line: Timeline, rates, terminal_rate: float, shifts: np.ndarray):
+    """``cumulative_factors`` for many valuations at once: row i at every rate + shifts[i].
+
+    Returns (factors of shape (rows, n), terminal factors of shape (rows,)). The runs are those of the
+    unshifted ``rates``, each evaluated as one numpy power over its periods. Beyond the float range a
+    factor is inf or NaN; the caller decides whether that is an error.
     """
     unit = line.unit
-
-    def power(base_rate: float, elapsed: float):
-        return (1.0 + (base_rate + shift)) ** -(elapsed / unit)
-
-    run_rate, run_start, run_factor = rates[0], 0.0, 1.0
-    factors = []
+    shift = np.asarray(shifts, dtype=float)[:, None]
+    points, ends = np.array(line.flow_points), line.period_ends
+    factors = np.empty((shift.shape[0], len(points)))
+    run_factor, run_start, run_rate = np.ones_like(shift), 0.0, rates[0]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for k, r in enumerate(rates):
-            if r != run_rate:       # a new run starts at the end of period k - 1
-                run_factor = run_factor * power(run_rate, line.period_ends[k - 1] - run_start)
-                run_rate, run_start = r, line.period_ends[k - 1]
-            factors.append(run_factor * power(run_rate, line.flow_points[k] - run_start))
+        for first, stop, r in _runs(rates):
+            if first:
+                run_factor = run_factor * (1.0 + (run_rate + shift)) ** -((ends[first - 1] - run_start) / unit)
+                run_start, run_rate = ends[first - 1], r
+            block = factors[:, first:stop]            # a view: the powers are written straight into it
+            np.power(1.0 + (r + shift), -((points[first:stop] - run_start) / unit), out=block)
+            if first:
+                block *= run_factor
         if terminal_rate != run_rate:
-            run_factor = run_factor * power(run_rate, line.period_ends[-1] - run_start)
-            run_rate, run_start = terminal_rate, line.period_ends[-1]
-        terminal = run_factor * power(run_rate, line.terminal_point - run_start)
-    return factors, terminal
+            run_factor = run_factor * (1.0 + (run_rate + shift)) ** -((ends[-1] - run_start) / unit)
+            run_start, run_rate = ends[-1], terminal_rate
+        terminal = run_factor * (1.0 + (run_rate + shift)) ** -((line.terminal_point - run_start) / unit)
+    return factors, terminal[:, 0]
 
 
 def overflow_message(name: str, rates, periods: int) -> str:

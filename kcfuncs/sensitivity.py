@@ -26,7 +26,7 @@ import numpy as np
 
 from kcfuncs import terminal
 from kcfuncs.dcf import OUTPUT_ALIASES, OUTPUTS, FlowPath, discount_rates, flow_path
-from kcfuncs.discounting import cumulative_factors
+from kcfuncs.discounting import cumulative_factor_rows
 from kcfuncs.errors import KCInputError
 from kcfuncs.validation import choice, finite_array, finite_number, format_percent, positive_number
 
@@ -83,6 +83,8 @@ def _check_growth(name: str, values: np.ndarray) -> None:
 
 def _first_bad(grid: np.ndarray):
     """(row, column) of the first non-finite cell, or None."""
+    if np.isfinite(np.add.reduce(grid, axis=None)):
+        return None                  # the common case, in one pass: a sum is finite only if every cell is
     bad = np.argwhere(~np.isfinite(grid))
     return (int(bad[0][0]), int(bad[0][-1])) if bad.size else None
 
@@ -94,10 +96,9 @@ def valuation_grid(path: FlowPath, rows: np.ndarray, second: np.ndarray, plan: R
     float range through as inf/NaN (for the reverse DCF's scan) instead of raising."""
     axis_name = "multiple_values" if path.method == "exit" else "growth_values"
     shifts = rows - plan.anchor
-    factors, terminal_factor = cumulative_factors(path.line, plan.base, plan.terminal_base, shifts)
-    factors = np.stack(factors, axis=-1)                                     # (rows, periods)
-    if strict and not np.isfinite(factors).all():
-        i = _first_bad(factors)[0]
+    factors, terminal_factor = cumulative_factor_rows(path.line, plan.base, plan.terminal_base, shifts)
+    if strict and (cell := _first_bad(factors)) is not None:
+        i = cell[0]
         raise KCInputError(f"wacc_values[{i + 1}] ({format_percent(rows[i])}) over {len(path.flows)} period(s) "
                            "gives a discount factor beyond the floating-point range (about 1.8e308)")
     terminal_rates = rows                                # a row value is its terminal rate (module docstring)
@@ -106,9 +107,8 @@ def valuation_grid(path: FlowPath, rows: np.ndarray, second: np.ndarray, plan: R
         pv_explicit = factors @ path.flows                                   # one value per row
         if path.method in terminal.PERPETUITY_METHODS:
             _check_growth(axis_name, second)
-            below = terminal_rates[:, None] <= second[None, :]
-            if below.any():
-                i, j = np.argwhere(below)[0]
+            if terminal_rates.min() <= second.max():
+                i, j = np.argwhere(terminal_rates[:, None] <= second[None, :])[0]
                 raise KCInputError(f"wacc_values[{i + 1}] ({format_percent(rows[i])}) must exceed "
                                    f"growth_values[{j + 1}] ({format_percent(second[j])})")
             if path.method == "gordon":
