@@ -35,7 +35,7 @@ BEYOND_RANGE = "is beyond the floating-point range (about 1.8e308)"
 
 @dataclass(frozen=True)
 class RatePlan:
-    """How a row value becomes one rate per period plus a terminal rate: each is base + (row - anchor)."""
+    """How a row value becomes one rate per period (base + (row - anchor)) and a terminal rate (the row)."""
 
     base: list[float]        # one rate per explicit period (zeros without a path)
     terminal_base: float     # the terminal rate (zero without a path)
