@@ -166,6 +166,16 @@ def numbers(name: str, value) -> np.ndarray:
     return np.array([number(f"{name}[{i}]", v) for i, v in enumerate(items, start=1)], dtype=float)
 
 
+def rates(name: str, value, default=None):
+    """One rate (a single cell), or one rate per period (a row or a column): the core discounts
+    cumulatively with a path. An empty optional argument gives ``default`` (None: the core's own)."""
+    if isinstance(value, (list, tuple, np.ndarray)) and len(cells(value)) > 1:
+        return numbers(name, value)
+    if default is None:
+        return optional_number(name, value)
+    return number(name, value, default if isinstance(default, float) else None)
+
+
 def text(name: str, value, default: str) -> str:
     value = single(name, value)
     refuse_error(name, value)
@@ -250,6 +260,8 @@ def convert(arg, value):
         return number(name, value, arg.default if isinstance(arg.default, float) else None)
     if kind == "numbers":
         return numbers(name, value)
+    if kind == "rates":
+        return rates(name, value, arg.default)
     if kind == "optional_numbers":
         return None if raw_values(name, value) is None else numbers(name, value)
     if kind == "option":

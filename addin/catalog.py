@@ -8,7 +8,8 @@ call (``addin.arguments``). Argument kinds:
 
 * ``number``: one finite number (numbers stored as text are read); ``default`` stands in for an empty
   cell; with ``default=None`` the core receives None and applies its own default.
-* ``numbers``: a range of numbers, read row by row; ``optional_numbers``: the same, or None when empty.
+* ``numbers``: a row or column of numbers, in order; ``optional_numbers``: the same, or None when empty.
+* ``rates``: one rate, or a row or column with one rate per period (the core discounts cumulatively).
 * ``option``: a text option (``default`` for an empty cell).
 * ``value``: one value as given (a date, a serial number, text), None when empty.
 * ``values``: every cell of a range as given (e.g. dates), None when all empty.
@@ -27,7 +28,7 @@ import kcfuncs
 
 CATEGORY = "KC Valuation"
 REQUIRED = object()
-KINDS = ("number", "numbers", "optional_numbers", "option", "value", "values", "scale")
+KINDS = ("number", "numbers", "rates", "optional_numbers", "option", "value", "values", "scale")
 RESULT_SHAPES = ("scalar", "row", "grid")
 
 
@@ -73,6 +74,15 @@ class ExcelFunction:
 # Help texts shared by several functions (Excel's function wizard shows them).
 FLOWS = "Explicit free cash flows, one per period (a row or a column)"
 WACC = "Discount rate per period, e.g. 10.5% or 0.105"
+WACC_PATH = ("Discount rate, e.g. 10.5%, or a row with one rate per period (discounted cumulatively; the "
+             "terminal value uses the last unless terminal_wacc)")
+TIMING = ("Mid-year convention: mid (default for gordon and value_driver) discounts the terminal value from "
+          "n - 0.5, end from n; an exit value is always discounted from n")
+METHOD = "gordon (default), exit (exit_multiple x final_metric) or value_driver (nopat_next, ronic)"
+NEXT_FLOW = "Gordon: the first flow after the forecast (default: the final flow x (1 + g))"
+TERMINAL_WACC = "Rate for the terminal value when the WACC is a path (default: its last rate)"
+NOPAT_NEXT = "Value driver: NOPAT of the first year after the forecast"
+RONIC = "Value driver: return on new invested capital (TV = NOPAT x (1 - g / RONIC) / (WACC - g))"
 GROWTH = "Terminal growth rate, below the WACC"
 NET_DEBT = "Net debt in the flows' currency (default 0; negative for net cash)"
 SHARES = "Share count in the flows' scale, e.g. millions (default 1)"
@@ -90,6 +100,36 @@ def bridge_args() -> tuple[Arg, ...]:
             Arg("fx", "number", FX, 1.0))
 
 
+def capm_args() -> tuple[Arg, ...]:
+    return (Arg("risk_free", "number", "Risk-free rate, e.g. the 10-year government bond yield"),
+            Arg("beta", "number", "Equity beta (levered)"),
+            Arg("equity_risk_premium", "number", "Mature-market equity risk premium, e.g. 5.5%"),
+            Arg("country_premium", "number", "Country risk premium added to the cost of equity (default 0)", 0.0),
+            Arg("size_premium", "number", "Size premium added to the cost of equity (default 0)", 0.0))
+
+
+def terminal_args() -> tuple[Arg, ...]:
+    return (Arg("next_flow", "number", NEXT_FLOW, None), Arg("nopat_next", "number", NOPAT_NEXT, None),
+            Arg("ronic", "number", RONIC, None))
+
+
+def adjustment_args() -> tuple[Arg, ...]:
+    return (Arg("minorities", "number", "Minority interests to deduct (default 0)", 0.0),
+            Arg("non_operating", "number", "Non-operating assets to add (default 0)", 0.0),
+            Arg("ads_ratio", "number", "Shares per ADS for output per_ads (default 1)", 1.0))
+
+
+def dcf_option_args() -> tuple[Arg, ...]:
+    """KC_DCF's options after the convention, for the reverse-DCF functions (they solve on per share)."""
+    return (Arg("dates", "values", DATES, None), Arg("valuation_date", "value", VALUATION_DATE, None),
+            Arg("terminal_timing", "option", TIMING, None), Arg("method", "option", METHOD, "gordon"),
+            Arg("exit_multiple", "number", "Exit method: multiple applied to final_metric", None),
+            Arg("final_metric", "number", FINAL_METRIC, None),
+            Arg("minorities", "number", "Minority interests to deduct (default 0)", 0.0),
+            Arg("non_operating", "number", "Non-operating assets to add (default 0)", 0.0),
+            *terminal_args())
+
+
 def _dcf(output, **core):
     return kcfuncs.dcf_valuation(**core).output(output)
 
@@ -102,29 +142,27 @@ FUNCTIONS: tuple[ExcelFunction, ...] = (
     ExcelFunction(
         "KC_DCF",
         "DCF value of explicit cash flows plus a terminal value: per share by default, or one part of the breakdown.",
-        (Arg("cash_flows", "numbers", FLOWS), Arg("wacc", "number", WACC),
+        (Arg("cash_flows", "numbers", FLOWS), Arg("wacc", "rates", WACC_PATH),
          Arg("terminal_growth", "number", GROWTH + " (ignored by the exit method)", None, placed=True),
          *bridge_args(), Arg("convention", "option", CONVENTION, "end"),
          Arg("output", "option", "per_share (default), ev, equity, pv_explicit, pv_terminal, terminal_value, "
              "tv_share, per_ads", "per_share"),
          Arg("dates", "values", DATES, None), Arg("valuation_date", "value", VALUATION_DATE, None),
-         Arg("terminal_timing", "option", "Mid-year convention: end (default) discounts the terminal value from "
-             "year n, mid from n - 0.5", "end"),
-         Arg("method", "option", "gordon (default) or exit", "gordon"),
+         Arg("terminal_timing", "option", TIMING, None),
+         Arg("method", "option", METHOD, "gordon"),
          Arg("exit_multiple", "number", "Exit method: multiple applied to final_metric", None),
          Arg("final_metric", "number", FINAL_METRIC, None),
-         Arg("minorities", "number", "Minority interests to deduct (default 0)", 0.0),
-         Arg("non_operating", "number", "Non-operating assets to add (default 0)", 0.0),
-         Arg("ads_ratio", "number", "Shares per ADS for output per_ads (default 1)", 1.0)),
+         *adjustment_args(), *terminal_args(), Arg("terminal_wacc", "number", TERMINAL_WACC, None)),
         _dcf),
     ExcelFunction(
         "KC_TERMINAL", "Terminal value at the end of the forecast, by Gordon growth or an exit multiple.",
         (Arg("final_flow", "number", "Final explicit cash flow (gordon) or final-year metric (exit)"),
          Arg("wacc", "number", WACC + " (gordon)", None, placed=True),
          Arg("growth", "number", GROWTH + " (gordon)", None, placed=True),
-         Arg("method", "option", "gordon (default): final_flow x (1+g) / (wacc - g); exit: multiple x final_flow",
-             "gordon"),
-         Arg("multiple", "number", "Exit method: the multiple", None)),
+         Arg("method", "option", "gordon (default): final_flow x (1+g) / (wacc - g); exit: multiple x final_flow; "
+             "value_driver: final_flow is final-year NOPAT", "gordon"),
+         Arg("multiple", "number", "Exit method: the multiple", None),
+         Arg("ronic", "number", RONIC, None)),
         kcfuncs.terminal_value),
     ExcelFunction(
         "KC_RATING", "Rating label from the upside of target over price on a named or custom scale.",
@@ -143,16 +181,21 @@ FUNCTIONS: tuple[ExcelFunction, ...] = (
          Arg("growth_values", "numbers", "Terminal growth rates (or exit multiples with method exit), one per column",
              core="second_values"),
          *bridge_args(), Arg("convention", "option", CONVENTION, "end"),
-         Arg("method", "option", "gordon (default) or exit (columns are exit multiples)", "gordon"),
+         Arg("method", "option", "gordon (default), exit (columns are exit multiples) or value_driver", "gordon"),
          Arg("output", "option", "per_share (default) or another KC_DCF output", "per_share"),
          Arg("final_metric", "number", FINAL_METRIC, None),
          Arg("dates", "values", DATES, None), Arg("valuation_date", "value", VALUATION_DATE, None),
-         Arg("terminal_timing", "option", "Mid-year convention: end (default) or mid", "end")),
+         Arg("terminal_timing", "option", TIMING, None), *terminal_args(),
+         Arg("wacc_path", "optional_numbers", "A rate per period; each row's WACC is then its terminal rate and shifts the "
+             "whole path in parallel", None),
+         *adjustment_args()),
         kcfuncs.sensitivity_grid, "grid"),
     ExcelFunction(
         "KC_PV", "Present value of cash flows: end of period (= Excel NPV), mid-year, or dated (= XNPV from "
         "valuation_date).",
-        (Arg("cash_flows", "numbers", FLOWS), Arg("rate", "number", "Discount rate per period", core="discount_rate"),
+        (Arg("cash_flows", "numbers", FLOWS),
+         Arg("rate", "rates", "Discount rate per period, or a row with one rate per period (cumulative)",
+             core="discount_rate"),
          Arg("convention", "option", CONVENTION, "end"), Arg("dates", "values", DATES, None),
          Arg("valuation_date", "value", VALUATION_DATE, None)),
         kcfuncs.present_value),
@@ -175,15 +218,20 @@ FUNCTIONS: tuple[ExcelFunction, ...] = (
     ExcelFunction(
         "KC_IMPLIED_WACC", "Reverse DCF: the WACC at which the DCF value per share equals the price.",
         (Arg("cash_flows", "numbers", FLOWS), Arg("terminal_growth", "number", GROWTH),
-         Arg("price", "number", PRICE), *bridge_args(), Arg("convention", "option", CONVENTION, "end")),
+         Arg("price", "number", PRICE), *bridge_args(), Arg("convention", "option", CONVENTION, "end"),
+         *dcf_option_args(),
+         Arg("wacc_path", "optional_numbers", "A rate per period: the answer is then the terminal rate of the path shifted "
+             "in parallel", None),
+         Arg("terminal_wacc", "number", TERMINAL_WACC, None)),
         kcfuncs.implied_wacc),
     ExcelFunction(
         "KC_IMPLIED_MARGIN_SHIFT",
         "Reverse DCF: the uniform shift of every FCF margin at which the value equals the price.",
         (Arg("first_revenue", "number", FIRST_REVENUE), Arg("growth", "numbers", "Growth rates of the later years"),
-         Arg("margins", "numbers", "FCF margin of every year"), Arg("wacc", "number", WACC),
+         Arg("margins", "numbers", "FCF margin of every year"), Arg("wacc", "rates", WACC_PATH),
          Arg("terminal_growth", "number", GROWTH), Arg("price", "number", PRICE), *bridge_args(),
-         Arg("convention", "option", CONVENTION, "end")),
+         Arg("convention", "option", CONVENTION, "end"), *dcf_option_args(),
+         Arg("terminal_wacc", "number", TERMINAL_WACC, None)),
         kcfuncs.implied_margin_shift),
     ExcelFunction(
         "KC_MULTIPLE_TARGET", "Target price from a multiple: (multiple x metric - net debt) / count x fx.",
@@ -207,6 +255,27 @@ FUNCTIONS: tuple[ExcelFunction, ...] = (
         (Arg("terminal_value", "number", "A terminal value"), Arg("final_flow", "number", "Final explicit cash flow"),
          Arg("wacc", "number", WACC)),
         kcfuncs.implied_terminal_growth),
+    ExcelFunction(
+        "KC_COST_OF_EQUITY", "Cost of equity by CAPM: risk-free + beta x equity risk premium + country and size "
+        "premiums.",
+        capm_args(), kcfuncs.cost_of_equity),
+    ExcelFunction(
+        "KC_WACC", "Weighted average cost of capital: (1 - D/V) x cost of equity + D/V x cost of debt x (1 - tax).",
+        (*capm_args()[:3],
+         Arg("pre_tax_cost_of_debt", "number", "Pre-tax cost of debt, e.g. 4.5%"),
+         Arg("tax_rate", "number", "Marginal tax rate on interest, e.g. 25%"),
+         Arg("debt_weight", "number", "Debt / (debt + equity) at market values, 0 to below 100%"),
+         *capm_args()[3:]),
+        kcfuncs.wacc),
+    ExcelFunction(
+        "KC_FCFF", "Free cash flow to the firm per year: EBIT x (1 - tax) + D&A - capex - increase in NWC. Spills as "
+        "a row.",
+        (Arg("ebit", "numbers", "EBIT of each year (a row)"),
+         Arg("tax_rate", "rates", "Tax rate on EBIT: one rate, or one per year"),
+         Arg("d_and_a", "numbers", "Depreciation and amortisation of each year (positive, added back)"),
+         Arg("capex", "numbers", "Capital expenditure of each year (positive, spent)"),
+         Arg("change_in_nwc", "numbers", "Increase in net working capital of each year (positive reduces cash)")),
+        kcfuncs.fcff, "row"),
 )
 
 BY_NAME: dict[str, ExcelFunction] = {f.name: f for f in FUNCTIONS}

@@ -109,6 +109,9 @@ VALID = {
     "KC_MARKET_MULTIPLE": (13.77, 9880.0, 274.0, 0.14),
     "KC_IMPLIED_MULTIPLE": (3000.0, 250.0),
     "KC_IMPLIED_GROWTH": (26005.0, 1893.64, 0.105),
+    "KC_COST_OF_EQUITY": (0.04, 1.2, 0.055, 0.01, 0.0),
+    "KC_WACC": (0.04, 1.2, 0.055, 0.05, 0.25, 0.3, 0.01, 0.0),
+    "KC_FCFF": (((100.0, 110.0),), 0.25, ((10.0, 11.0),), ((20.0, 22.0),), ((5.0, 6.0),)),
 }
 BAD_VALUES = {
     "empty": None, "text": "abc", "bool": True, "nan": math.nan, "inf": math.inf, "negative": -5.0,
@@ -213,7 +216,8 @@ def test_a_custom_scale_of_one_tier_is_refused():
     ("KC_DCF", (SEED_ROW, 0.1, 0.03, 0.0, -4099.28), "shares (-4099.28) must be greater than zero"),
     ("KC_DCF", (SEED_ROW, 0.1, 0.03, M, M, M, "annual"), "convention ('annual') must be one of: end, mid, dated"),
     ("KC_DCF", (SEED_ROW, 0.1, 0.03, M, M, M, M, "price"), "output ('price') must be one of"),
-    ("KC_DCF", (SEED_ROW, ((0.1, 0.2),), 0.03), "wacc must be a single cell, not a range of 2 cells"),
+    ("KC_DCF", (SEED_ROW, ((0.1, 0.2),), 0.03), "wacc has 2 rates but cash_flows has 5 periods; give one rate or "
+                                               "one rate per period"),
     ("KC_SENSITIVITY", (SEED_ROW, ((0.03,),), ((0.03,),)), "wacc_values[1] (3.0%) must exceed growth_values[1] (3.0%)"),
     ("KC_RATING", (5.0, 8.0, "stars"), "scale ('stars') must be one of"),
     ("KC_RATING", (5.0, 0.0), "price (0) must be greater than zero"),
@@ -231,5 +235,5 @@ def test_wrappers_keep_the_signature_xlwings_reads():
     assert list(inspect.signature(functions.KC_SENSITIVITY).parameters)[:7] == [
         "cash_flows", "wacc_values", "growth_values", "net_debt", "shares", "fx", "convention"]
     assert list(inspect.signature(functions.KC_TERMINAL).parameters) == [
-        "final_flow", "wacc", "growth", "method", "multiple"]
+        "final_flow", "wacc", "growth", "method", "multiple", "ronic"]
     assert list(inspect.signature(functions.KC_RATING).parameters) == ["target", "price", "scale", "language"]

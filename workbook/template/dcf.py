@@ -55,7 +55,8 @@ def write_dcf(w: Writer, model: Model) -> None:
         ("pv_explicit", "PV of explicit FCF", "预测期现值", f'=KC_DCF({args},"pv_explicit")',
          "=NPV(WACC,Live_FCF)*IF(Convention=\"mid\",(1+WACC)^0.5,1)", "number"),
         ("pv_terminal", "PV of terminal value", "永续价值现值", f'=KC_DCF({args},"pv_terminal")',
-         f"={{tv}}/(1+WACC)^{n}", "number"),
+         # A Gordon value of mid-year flows is worth its value at n - 0.5 (the KC_DCF default under "mid").
+         f"={{tv}}/(1+WACC)^({n}-IF(Convention=\"mid\",0.5,0))", "number"),
         ("ev", "Enterprise value", "企业价值", f'=KC_DCF({args},"ev")', "={pv_explicit}+{pv_terminal}", "number_bold"),
         ("tv_share", "Terminal value share of EV", "永续价值占比", f'=KC_DCF({args},"tv_share")', "={pv_terminal}/{ev}",
          "percent"),
