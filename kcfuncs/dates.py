@@ -15,6 +15,7 @@ from kcfuncs.errors import KCInputError
 from kcfuncs.validation import format_value
 
 EXCEL_EPOCH = _dt.date(1899, 12, 30)
+LAST_SERIAL = 2958465  # 9999-12-31, the last date Excel can hold
 
 
 def excel_serial(name: str, value) -> int:
@@ -38,4 +39,19 @@ def excel_serial(name: str, value) -> int:
         raise KCInputError(f"{name} ({format_value(value)}) must be a date") from None
     if not math.isfinite(serial) or serial < 1:
         raise KCInputError(f"{name} ({format_value(value)}) is not a valid date serial number")
+    if serial > LAST_SERIAL:
+        # 20261231 is the commonest slip: a yyyymmdd number, which as a serial would be a date in year 57,000.
+        hint = " (it looks like yyyymmdd: enter it as a date)" if _looks_like_yyyymmdd(serial) else ""
+        raise KCInputError(f"{name} ({format_value(value)}) is past 9999-12-31, the last date Excel holds{hint}")
     return int(serial)
+
+
+def _looks_like_yyyymmdd(serial: float) -> bool:
+    digits = f"{int(serial)}"
+    if len(digits) != 8 or serial != int(serial):
+        return False
+    try:
+        _dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return False
+    return True

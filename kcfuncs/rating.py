@@ -74,8 +74,9 @@ def custom_scale(pairs) -> tuple[Tier, ...]:
         if not isinstance(label, str) or not label.strip():
             raise KCInputError(f"scale row {k} label ({format_value(label)}) must be text")
         tiers.append((finite_number(f"scale row {k} minimum", minimum), label.strip()))
-    if not tiers:
-        raise KCInputError("scale is empty; give (minimum upside, label) pairs")
+    if len(tiers) < 2:
+        # One tier would give every upside the same label: a scale that rates nothing.
+        raise KCInputError(f"scale has {len(tiers)} row(s); give at least two (minimum upside, label) pairs")
     tiers.sort(key=lambda t: t[0], reverse=True)
     for (high, a), (low, b) in zip(tiers, tiers[1:]):
         if high == low:

@@ -100,3 +100,17 @@ def test_bad_timing_inputs(kwargs, message):
 def test_bad_rates(r, message):
     with pytest.raises(KCInputError, match=message):
         present_value([1.0], r)
+
+
+@pytest.mark.parametrize("value, message", [
+    (20261231, "past 9999-12-31, the last date Excel holds (it looks like yyyymmdd: enter it as a date)"),
+    (2958466, "past 9999-12-31, the last date Excel holds"),
+])
+def test_serials_past_excel_last_date_are_refused(value, message):
+    from kcfuncs.dates import excel_serial
+
+    with pytest.raises(KCInputError) as info:
+        excel_serial("valuation_date", value)
+    assert str(info.value) == f"valuation_date ({value:g}) is {message}" or message in str(info.value)
+    # 9999-12-31 itself is Excel's serial 2958465 (Excel's DATE(9999,12,31)).
+    assert excel_serial("d", 2958465) == 2958465 == excel_serial("d", "9999-12-31")

@@ -50,7 +50,8 @@ def test_custom_scale():
     ((1, 10, "buy_hold_sell", "fr"), r"language \('fr'\) must be one of: en, zh"),
     ((1, 10, [(0.1, "Buy"), (0.1, "Hold")]), "share the minimum"),
     ((1, 10, [(0.1, 5)]), "label .* must be text"),
-    ((1, 10, []), "scale is empty"),
+    ((1, 10, []), r"scale has 0 row\(s\); give at least two"),
+    ((12, 10, [(0.2, "Buy")]), r"scale has 1 row\(s\); give at least two"),
     ((float("nan"), 10), r"target \(NaN\)"),
 ])
 def test_errors(args, message):
