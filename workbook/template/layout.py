@@ -81,6 +81,51 @@ def localiser(valuation: dict):
     return localise
 
 
+def explicit_skips(formula: str) -> str:
+    """Every skipped argument of a KC_* call written as "" (``KC_DCF(a,b,c,,,x)`` -> ``KC_DCF(a,b,c,"","",x)``).
+
+    Excel and our engines read an empty slot and "" alike ("use the default"), but LibreOffice hands a
+    Basic function an empty slot as 0, which would be a real value; "" means "default" in every host."""
+    out, stack, i, n = [], [], 0, len(formula)   # stack: [is a KC_* call, current argument has content]
+    while i < n:
+        ch = formula[i]
+        if ch == '"':
+            end = i + 1
+            while end < n and not (formula[end] == '"' and formula[end + 1:end + 2] != '"'):
+                end += 2 if formula[end] == '"' else 1
+            out.append(formula[i:end + 1])
+            if stack:
+                stack[-1][1] = True
+            i = end + 1
+            continue
+        if ch == "(":
+            name = "".join(out).rstrip()
+            j = len(name)
+            while j and (name[j - 1].isalnum() or name[j - 1] in "_."):
+                j -= 1
+            callee = name[j:].upper()
+            if stack:
+                stack[-1][1] = True
+            stack.append([callee.startswith("KC_") or callee.startswith("_XLUDF.KC_"), False])
+            out.append(ch)
+        elif ch in ",)" and stack:
+            is_kc, has_content = stack[-1]
+            empty_slot = not has_content and (ch == "," or out[-1] == ",")
+            if is_kc and empty_slot:
+                out.append('""')
+            if ch == ",":
+                stack[-1][1] = False
+            else:
+                stack.pop()
+            out.append(ch)
+        else:
+            if stack and not ch.isspace():
+                stack[-1][1] = True
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 class Writer:
     """An XlsxWriter worksheet with the template's conventions."""
 
@@ -116,7 +161,7 @@ class Writer:
         self.reach(row, col + len(values) - 1)
 
     def formula(self, row: int, col: int, text: str, fmt: str = "number") -> None:
-        self.ws.write_formula(row, col, text, self.f[fmt])
+        self.ws.write_formula(row, col, explicit_skips(text), self.f[fmt])
         self.reach(row, col)
 
     def reach(self, row: int, col: int) -> None:

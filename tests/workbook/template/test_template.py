@@ -189,3 +189,22 @@ def test_any_company_of_the_same_schema_builds(example_book):
     # Mid-year convention flows through to the audit column.
     assert dcf.cell(row_of(dcf, "Enterprise value"), 5).value == pytest.approx(0, abs=1e-9)
     assert "HK$" not in " ".join(str(c.value) for row in dcf.iter_rows() for c in row if isinstance(c.value, str))
+
+
+def test_no_kc_call_leaves_an_argument_slot_empty(built_book):
+    # LibreOffice hands an empty slot to a Basic function as 0; "" means "default" in every host.
+    for sheet, ref, formula in formula_cells(built_book):
+        assert not re.search(r"KC_\w+\([^)]*(,,|\(,|,\))", formula), (sheet, ref, formula)
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ('=KC_DCF(a,b,,c,,)', '=KC_DCF(a,b,"",c,"","")'),
+    ('=IF(A1,,2)+KC_X(,"x,,y")', '=IF(A1,,2)+KC_X("","x,,y")'),
+    ('=KC_A(SUM(1,,2),)', '=KC_A(SUM(1,,2),"")'),
+    ('=KC_RATING(T,P)', '=KC_RATING(T,P)'),
+    ('=KC_A()', '=KC_A()'),
+])
+def test_skipped_kc_arguments_are_written_as_empty_text(formula, expected):
+    from workbook.template.layout import explicit_skips
+
+    assert explicit_skips(formula) == expected
