@@ -1,9 +1,15 @@
 """``kc freeze``: a copy of a model for colleagues without the add-in.
 
-The workbook is recomputed first (``workbook.commands.refresh``), then every formula that calls a KC_* function
-becomes its value, with the original formula kept in the cell's note; native formulas stay live, so
-the copy stays correct in Excel or LibreOffice even after a full recalculation. A banner on the first
-sheet says it is a frozen copy and when it was made.
+The workbook is recomputed first (``workbook.commands.refresh``), then every formula that calls a KC_*
+function becomes its value, with the original formula kept in the cell's note; native formulas stay live,
+so the copy stays correct in Excel or LibreOffice even after a full recalculation.
+
+A frozen copy must not pretend to be a model. Its input cells (every named cell that holds no formula) are
+restyled as values (the blue-on-yellow input look removed) and locked, and every sheet is protected
+without a password: a colleague who types a new WACC is stopped by the program instead of seeing "WACC
+11.0%" beside a target computed at 10.5%. A banner on the first sheet says what the copy is and where the
+live model is. The copy carries a hidden defined name ``KC_Frozen``, by which ``kc refresh`` and ``kc set``
+recognise it and refuse it.
 """
 
 from __future__ import annotations
@@ -13,35 +19,48 @@ import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from workbook.commands.refresh import check_not_open, refreshed
+from workbook.commands.refresh import check_not_open, frozen_refusal, refreshed
 from workbook.errors import BookError
 from workbook.xlsx import references as pkg
-from workbook.xlsx.book import Workbook
+from workbook.xlsx.atomic import claimed, real_destination
+from workbook.xlsx.book import FROZEN_NAME, STYLES_TYPE, Workbook
 from workbook.xlsx.cells import scan_cells
 from workbook.xlsx.formula_text import calls_kc, resolved_formulas
 from workbook.xlsx.notes import add_notes
+from workbook.xlsx.package import check_regular_file
+from workbook.xlsx.structure import WORKBOOK_ORDER, WORKSHEET_ORDER, attribute, insert_child, outline, with_attributes
+from workbook.xlsx.styles import StyleSheet
 
 _CM_ATTRIBUTE = re.compile(rb'\s+cm\s*=\s*("[^"]*"|\'[^\']*\')')
-_T_ATTRIBUTE = re.compile(rb'\s+t\s*=\s*("[^"]*"|\'[^\']*\')')
 
 
-def strip_kc_formulas(data: bytes, where: str) -> tuple[bytes, dict[str, str]]:
-    """Remove the <f> of every KC_* cell (its cached value stays). Returns the new XML and
-    {cell: original formula}."""
+def freeze_sheet(data: bytes, where: str, inputs: set[str] = frozenset(), restyle=None) -> tuple[bytes, dict[str, str]]:
+    """Remove the <f> of every KC_* cell (its cached value stays) and give the ``inputs`` cells the format
+    ``restyle(old format)``. Returns the new XML and {cell: note with the original formula}."""
     out, position, originals = [], 0, {}
-    cells = scan_cells(data, where)
+    cells = scan_cells(data, where, keep_empty=set(inputs))
     texts = resolved_formulas(cells)  # a shared formula's group calls KC_* in every cell or in none
     for cell in cells:
-        if cell.ref not in texts or not calls_kc(texts[cell.ref]):
-            continue
         start, end = cell.tag
-        tag = _CM_ATTRIBUTE.sub(b"", data[start:end])
+        frozen = cell.ref in texts and calls_kc(texts[cell.ref])
+        restyled = restyle is not None and cell.ref in inputs and cell.ref not in texts and cell.style \
+            and cell.style.isdigit() and cell.style != "0"
+        if not frozen and not restyled:
+            continue
+        tag = data[start:end]
+        if restyled:
+            tag = with_attributes(tag, {"s": str(restyle(int(cell.style)))})
+        if not frozen:
+            out += [data[position:start], tag]
+            position = end
+            continue
+        tag = _CM_ATTRIBUTE.sub(b"", tag)
+        p = cell.prefix
         if cell.cell_type == "str":  # a formula's text result; as a plain value it must be an inline string
-            tag = _T_ATTRIBUTE.sub(b"", tag)
-            tag = tag[:-1] + b' t="inlineStr">'
+            tag = with_attributes(tag, {"t": "inlineStr"})
             text = escape(cell.value_text or "").encode()
-            out += [data[position:start], tag, b"<is><t>", text, b"</t></is></c>"]
-            position = data.index(b"</c>", end) + 4
+            out += [data[position:start], tag, b"<" + p + b"is><" + p + b"t>", text, b"</" + p + b"t></" + p + b"is>"]
+            position = data.index(b"</" + p + b"c>", end)
         else:
             out += [data[position:start], tag, data[end:cell.formula_start]]
             position = cell.formula_end
@@ -52,52 +71,126 @@ def strip_kc_formulas(data: bytes, where: str) -> tuple[bytes, dict[str, str]]:
     return b"".join(out), originals
 
 
-def add_banner(data: bytes, text: str) -> bytes:
-    """An inline-string cell in row 1, two columns right of the last used one (at least column F)."""
-    row_match = re.search(rb"<row\b[^>]*\br=\"1\"[^>]*?(/?)>", data)
-    cells = [pkg.split_cell(m.decode())[1] for m in re.findall(rb'<c\b[^>]*\br="([A-Z]+1)"', data)]
-    col = max(max(cells, default=0) + 2, 6)
+def strip_kc_formulas(data: bytes, where: str) -> tuple[bytes, dict[str, str]]:
+    """Remove the <f> of every KC_* cell (its cached value stays)."""
+    return freeze_sheet(data, where)
+
+
+def add_banner(data: bytes, text: str, where: str = "sheet", style: int | None = None) -> bytes:
+    """An inline-string cell in row 1, two columns right of the last one used there (at least column F)."""
+    root = outline(data, where, depth=2)
+    sheet_data = root.child("sheetData")
+    if sheet_data is None:
+        raise BookError(f"{where}: the first sheet has no sheet data for the banner")
+    p = root.prefix
+    rows = sheet_data.children
+    row1 = next((r for r in rows if attribute(data[r.start:r.tag_end], "r") == "1"), None)
+    if row1 is None and rows and attribute(data[rows[0].start:rows[0].tag_end], "r") is None:
+        row1 = rows[0]  # rows without numbers: the first one is row 1
+    used = [pkg.column_number(m.decode()) for m in re.findall(rb"""\br\s*=\s*["']([A-Z]{1,3})1["']""",
+                                                     data[row1.start:row1.end] if row1 else b"")]
+    count = len(re.findall(rb"<(?:[\w.\-]+:)?c[\s/>]", data[row1.start:row1.end])) if row1 else 0
+    col = max(max(used, default=0), count) + 2
+    col = max(col, 6)
     ref = f"{pkg.column_letters(col)}1"
-    new_cell = f'<c r="{ref}" t="inlineStr"><is><t>{escape(text)}</t></is></c>'.encode()
-    if row_match is None:
-        at = data.index(b"<sheetData>") + len(b"<sheetData>") if b"<sheetData>" in data else None
-        if at is None:
-            raise BookError("the first sheet has no sheet data for the banner")
-        return data[:at] + b'<row r="1">' + new_cell + b"</row>" + data[at:]
-    row_tag = re.sub(rb'\s+spans="[^"]*"', b"", row_match.group(0))
-    if row_match.group(1) == b"/":
-        return data[:row_match.start()] + row_tag[:-2] + b">" + new_cell + b"</row>" + data[row_match.end():]
-    close = data.index(b"</row>", row_match.end())
-    return data[:row_match.start()] + row_tag + data[row_match.end():close] + new_cell + data[close:]
+    styled = f' s="{style}"' if style is not None else ""
+    new_cell = (b"<" + p + f'c r="{ref}"{styled} t="inlineStr">'.encode() + b"<" + p + b"is><" + p + b"t>"
+                + escape(text).encode() + b"</" + p + b"t></" + p + b"is></" + p + b"c>")
+    if row1 is None:
+        row = b"<" + p + b'row r="1">' + new_cell + b"</" + p + b"row>"
+        if sheet_data.self_closing:
+            tag = data[sheet_data.start:sheet_data.tag_end]
+            return data[:sheet_data.start] + tag[:-2].rstrip() + b">" + row + b"</" + p + b"sheetData>" + \
+                data[sheet_data.end:]
+        return data[:sheet_data.tag_end] + row + data[sheet_data.tag_end:]
+    tag = with_attributes(data[row1.start:row1.tag_end], {"spans": None})
+    if row1.self_closing:
+        return data[:row1.start] + tag[:-2].rstrip() + b">" + new_cell + b"</" + p + b"row>" + data[row1.end:]
+    close = data.rindex(b"</", row1.tag_end, row1.end)
+    return data[:row1.start] + tag + data[row1.tag_end:close] + new_cell + data[close:]
+
+
+def protect_sheet(data: bytes, where: str) -> bytes:
+    """Sheet protection without a password (anyone can see everything; changing a locked cell takes a
+    deliberate Unprotect Sheet). A sheet that is protected already keeps its own protection."""
+    root = outline(data, where)
+    if root.child("sheetProtection") is not None:
+        return data
+    xml = b"<" + root.prefix + b'sheetProtection sheet="1" objects="1" scenarios="1"/>'
+    return insert_child(data, where, WORKSHEET_ORDER, "sheetProtection", xml, root)
+
+
+def mark_frozen(data: bytes, where: str, text: str) -> bytes:
+    """The hidden defined name KC_Frozen (a text constant) in the workbook part."""
+    root = outline(data, where)
+    p = root.prefix
+    value = escape('"' + text.replace('"', '""') + '"')
+    name = b"<" + p + f'definedName name="{FROZEN_NAME}" hidden="1">{value}'.encode() + b"</" + p + b"definedName>"
+    names = root.child("definedNames")
+    if names is None:
+        return insert_child(data, where, WORKBOOK_ORDER, "definedNames",
+                            b"<" + p + b"definedNames>" + name + b"</" + p + b"definedNames>", root)
+    if names.self_closing:
+        tag = data[names.start:names.tag_end]
+        return data[:names.start] + tag[:-2].rstrip() + b">" + name + b"</" + p + b"definedNames>" + data[names.end:]
+    close = data.rindex(b"</", names.tag_end, names.end)
+    return data[:close] + name + data[close:]
+
+
+def input_cells(book: Workbook) -> dict[str, set[str]]:
+    """{sheet: cells} of every named cell of the workbook (inputs and outputs alike; formula cells are
+    left out by the caller)."""
+    found: dict[str, set[str]] = {}
+    for sheet, ref in book.names.values():
+        if sheet in book.sheet_parts and pkg.range_size(ref) <= 100_000:
+            found.setdefault(sheet, set()).update(pkg.range_cells(ref))
+    return found
 
 
 def freeze(book: str | Path, output: str | Path, *, force: bool = False) -> dict:
     book, output = Path(book), Path(output)
-    if book.resolve() == output.resolve():
+    check_regular_file(book)
+    if real_destination(book) == real_destination(output):
         raise BookError("the frozen copy must be a new file (-o), not the model itself")
     check_not_open(book, force)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    banner = (f"FROZEN COPY made {stamp} from {book.name}: KC_* results are fixed values (original formulas in "
-              f"the cell notes). Edit the live model, not this copy.")
-    fresh = refreshed(Workbook.open(book)).book
-    parts = dict(fresh.parts)
-    sheets = fresh.sheet_parts
-    frozen, skipped_notes = 0, []
-    for block, (sheet, part) in enumerate(sheets.items(), start=1):
-        parts[part], originals = strip_kc_formulas(parts[part], sheet)
-        frozen += len(originals)
-        if originals and not add_notes(parts, part, originals, block):
-            skipped_notes.append(sheet)
-    first = next(iter(sheets.values()))
-    parts[first] = add_banner(parts[first], banner)
-    fresh.with_parts(parts).save(output)
+    check_not_open(output, force)
+    with claimed(output, force=force) as target:
+        opened = Workbook.open(book)
+        if opened.frozen is not None:
+            raise frozen_refusal(opened, "frozen again")
+        opened.check_name_fits(output)
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        banner = (f"FROZEN COPY made {stamp} from {book.name}: KC_* results are fixed values (original formulas in "
+                  f"the cell notes), inputs are locked and the sheets protected (no password). For a live copy, "
+                  f"open the model {book.name} itself: change inputs there (kc set), then freeze it again.")
+        fresh = refreshed(opened).book
+        parts = dict(fresh.parts)
+        sheets = fresh.sheet_parts
+        styles_part = fresh.related(STYLES_TYPE)
+        styles = StyleSheet(fresh.part(styles_part), styles_part) if styles_part else None
+        named = input_cells(fresh)
+        frozen, skipped_notes = 0, []
+        for block, (sheet, part) in enumerate(sheets.items(), start=1):
+            parts[part], originals = freeze_sheet(fresh.part(part), sheet, named.get(sheet, set()),
+                                                  styles.as_value if styles else None)
+            frozen += len(originals)
+            if originals and not add_notes(parts, part, originals, block):
+                skipped_notes.append(sheet)
+            parts[part] = protect_sheet(parts[part], sheet)
+        first = next(iter(sheets.values()))
+        parts[first] = add_banner(parts[first], banner, next(iter(sheets)), styles.banner() if styles else None)
+        if styles is not None:
+            parts[styles_part] = styles.bytes()
+        workbook_part = fresh.workbook_part
+        parts[workbook_part] = mark_frozen(fresh.part(workbook_part), workbook_part, f"made {stamp} from {book.name}")
+        fresh.with_parts(parts).save(target)
     return {"output": str(output), "frozen_cells": frozen, "notes_skipped": skipped_notes, "banner": banner}
 
 
 def cmd_freeze(args) -> int:
-
     result = freeze(args.book, args.output, force=args.force)
-    print(f"wrote {result['output']}: {result['frozen_cells']} KC_* cells frozen to values")
+    print(f"wrote {result['output']}: {result['frozen_cells']} KC_* cells frozen to values; inputs locked, "
+          f"sheets protected (no password)")
     for sheet in result["notes_skipped"]:
         print(f"note: sheet {sheet!r} already has notes; its original formulas were not added as notes")
     return 0
@@ -107,5 +200,6 @@ def add_parser(verbs) -> None:
     frozen = verbs.add_parser("freeze", help="a copy for colleagues without the add-in: KC_* cells become values")
     frozen.add_argument("book", metavar="BOOK")
     frozen.add_argument("-o", "--output", required=True, help="the frozen copy to write")
-    frozen.add_argument("--force", action="store_true", help="even if Excel's lock file is present")
+    frozen.add_argument("--force", action="store_true",
+                        help="even if Excel's lock file is present or the output is read-only")
     frozen.set_defaults(run=cmd_freeze)

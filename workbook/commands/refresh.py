@@ -1,24 +1,37 @@
 """``kc refresh``: recompute a workbook headless and store the results as its cached values.
 
-With ``data``, the named input cells first take the data file's statements and market data
-(``workbook.company.inputs``). Every formula is then recomputed (``workbook.calc``) and only the cached
-values change (``workbook.xlsx.cached_values``): charts, styles, names, validation, conditional formats,
-VBA and dynamic-array metadata stay byte for byte. The file is read once, and replaced atomically; a
-lock file of Excel's (``~$BOOK.xlsx``) means the book is open and is refused unless forced.
+With ``data``, the named input cells first take the data file's values (``workbook.commands.changes``:
+every input the file gives, a partial file only its own, each checked by the functions' rules); ``kc set``
+does the same for values typed on the command line. Every formula is then recomputed (``workbook.calc``)
+and only the cached values change (``workbook.xlsx.cached_values``): charts, styles, names, validation,
+conditional formats, VBA and dynamic-array metadata stay byte for byte.
+
+What makes it safe for a file that holds weeks of work (``write_session``): the destination is claimed
+first (checked, locked against a second kc, symlinks followed to their target, refused when read-only
+unless forced), then the book is read once, and written as a whole or not at all. Refused in one line,
+with the original untouched: a book open in Excel (its ``~$`` lock file), a frozen copy, a macro book
+written under an .xlsx name, and everything ``workbook.xlsx`` refuses to read.
 """
 
 from __future__ import annotations
 
-import shutil
+import contextlib
+import os
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbook.calc import recalculate
+from workbook.calc import FormulaCell, formula_cells, recalculate
+from workbook.commands import changes as planning
 from workbook.errors import BookError
+from workbook.xlsx import references as pkg
+from workbook.xlsx.atomic import claimed, real_destination
 from workbook.xlsx.book import Workbook
 from workbook.xlsx.cached_values import same_value, with_cached_values
+from workbook.xlsx.formula_text import range_references
+from workbook.xlsx.package import check_regular_file
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,10 @@ class RefreshReport:
     formula_cells: int
     changed: int
     inputs: int
+    changes: tuple = ()
+    backup: str | None = None
+    not_in_book: tuple = ()
+    computed: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -49,12 +66,51 @@ def check_not_open(book: Path, force: bool) -> None:
         raise BookError(f"{book} is open in Excel (lock file {lock_file(book).name} present); close it or use --force")
 
 
+def frozen_refusal(book: Workbook, verb: str) -> BookError:
+    return BookError(f"{book.path} is a frozen copy ({book.frozen}) and cannot be {verb}: its inputs are locked "
+                     f"and its KC_* results are fixed values; change the live model instead, then kc freeze it "
+                     f"again")
+
+
+@contextlib.contextmanager
+def write_session(book: str | Path, output: str | Path | None = None, *, force: bool = False,
+                  verb: str = "refreshed"):
+    """(opened workbook, real destination) for a verb that reads ``book`` and writes ``output`` (default:
+    in place); see the module's note for what is checked and refused."""
+    book = Path(book)
+    output = Path(output) if output else book
+    check_regular_file(book)
+    check_not_open(book, force)
+    if output != book:
+        check_not_open(output, force)
+    with claimed(output, force=force) as target:
+        opened = Workbook.open(book)
+        if opened.frozen is not None:
+            raise frozen_refusal(opened, verb)
+        if target != real_destination(book):
+            opened.check_name_fits(output)
+        yield opened, target
+
+
+def check_ranges(cells: list[FormulaCell]) -> None:
+    """A reference like A1:XFD1048576 would make the engines allocate every one of its cells: refuse it
+    naming the cell, before any engine sees it."""
+    for cell in cells:
+        if ":" not in cell.formula:
+            continue
+        for ref in range_references(cell.formula):
+            if pkg.range_size(ref) > pkg.MAX_RANGE_CELLS:
+                raise BookError(f"{cell.sheet}!{cell.ref}: the range {ref} covers more than "
+                                f"{pkg.MAX_RANGE_CELLS:,} cells, over the limit for a headless refresh")
+
+
 def refreshed(book: Workbook, inputs: dict[str, dict] | None = None) -> Refreshed:
     """``book`` with ``inputs`` ({sheet: {cell: value}}) written into its input cells, every formula
     recomputed and the results stored as cached values."""
     if inputs:
         book = with_cached_values(book, {}, inputs)
     before = book.cached_values()
+    check_ranges(formula_cells(book))
     values = recalculate(book).values()
     changed = sum(1 for sheet, cells in values.items() for ref, value in cells.items()
                   if not same_value(before.get(sheet, {}).get(ref), value))
@@ -62,33 +118,41 @@ def refreshed(book: Workbook, inputs: dict[str, dict] | None = None) -> Refreshe
 
 
 def refresh_book(book: str | Path, output: str | Path | None = None, data: str | Path | None = None, *,
-                 force: bool = False, backup: bool = False) -> RefreshReport:
-    book = Path(book)
-    output = Path(output) if output else book
-    check_not_open(book, force)
-    if output != book:
-        check_not_open(output, force)
-    opened = Workbook.open(book)
-    inputs = None
+                 force: bool = False, backup: bool = False, assignments: list[str] | tuple = (),
+                 verb: str = "refreshed") -> RefreshReport:
+    """Refresh ``book`` into ``output`` (default in place); with ``data`` and/or ``assignments``
+    (``Name=value``) the named inputs change first, all checked before anything is written."""
+    loaded = None
     if data is not None:
-        from workbook.company import load_company
-        from workbook.company.inputs import input_updates
+        from workbook.company import load_data_file
 
-        inputs = input_updates(load_company(data), opened.names)
-    result = refreshed(opened, inputs)
-    if backup and output.exists():
-        shutil.copy2(output, output.with_name(output.name + ".bak"))
-    result.book.save(output)
-    return RefreshReport(str(book), str(output), sum(len(c) for c in result.values.values()), result.changed,
-                         result.inputs)
+        loaded = load_data_file(data)
+    with write_session(book, output, force=force, verb=verb) as (opened, target):
+        plan = planning.from_data(opened, loaded) if loaded is not None else planning.Plan()
+        if assignments:
+            plan = planning.from_assignments(opened, list(assignments), plan)
+        planning.check_together(opened, plan)
+        updates = plan.updates()
+        result = refreshed(opened, updates)
+        written_backup = result.book.save(target, backup=backup)
+    return RefreshReport(str(book), str(output or book), sum(len(c) for c in result.values.values()),
+                         result.changed, sum(len(c.cells) for c in plan.changes), tuple(plan.changes),
+                         str(written_backup) if written_backup else None, tuple(plan.not_in_book),
+                         tuple(plan.computed))
 
 
 def _refresh_one(job: tuple) -> RefreshReport | str:
-    book, output, data, force, backup = job
+    book, output, data, force, backup, scratch = job
+    if scratch:
+        tempfile.tempdir = scratch  # a worker's temporaries go to the parent's scratch folder
     try:
         return refresh_book(book, output, data, force=force, backup=backup)
     except BookError as error:
         return str(error)
+    except OSError as error:
+        return f"{book}: {error.strerror or error}"
+    except MemoryError:
+        return f"{book}: out of memory; the workbook is too large for a headless refresh"
 
 
 def refresh_books(books: list[str], output: str | None = None, data: str | None = None, *, force: bool = False,
@@ -97,11 +161,25 @@ def refresh_books(books: list[str], output: str | None = None, data: str | None 
     a RefreshReport, or the one-line error for that book."""
     if output and len(books) > 1:
         raise BookError("-o/--output names one file; it cannot take several books")
-    jobs = [(b, output, data, force, backup) for b in books]
+    if workers is not None and workers < 1:
+        raise BookError(f"--workers must be at least 1, not {workers}")
+    if len({str(real_destination(b)) for b in books}) != len(books):
+        raise BookError("the same book is named twice; each book can be refreshed once per command")
+    jobs = [(b, output, data, force, backup, tempfile.tempdir) for b in books]
     if len(jobs) == 1 or workers == 1:
         return [_refresh_one(job) for job in _progress(jobs, progress)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(_progress(pool.map(_refresh_one, jobs), progress, total=len(jobs)))
+    pool = ProcessPoolExecutor(max_workers=min(workers or os.cpu_count() or 1, len(jobs)))
+    try:
+        results = list(_progress(pool.map(_refresh_one, jobs), progress, total=len(jobs)))
+    except BaseException:
+        # Interrupted: stop the workers now (each removes its own unfinished file as it ends).
+        for process in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(Exception):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return results
 
 
 def _progress(items, enabled: bool, total: int | None = None):
@@ -112,16 +190,34 @@ def _progress(items, enabled: bool, total: int | None = None):
     return tqdm(items, total=total or len(items), unit="book", desc="refresh", leave=False, disable=None)
 
 
-def cmd_refresh(args) -> int:
+def print_report(result: RefreshReport, label: str, out=None) -> None:
+    out = out or sys.stdout
+    for change in result.changes:
+        if change.changed:
+            print(f"  {change.describe()}", file=out)
+    unchanged = sum(1 for c in result.changes if not c.changed)
+    target = "" if result.output == result.book else f" -> {result.output}"
+    changed_inputs = len(result.changes) - unchanged
+    loaded = (f", {changed_inputs} input{'s' if changed_inputs != 1 else ''} changed ({unchanged} unchanged)"
+              if result.changes else "")
+    print(f"{label}{target}: {result.formula_cells} formula cells recomputed, {result.changed} changed{loaded}",
+          file=out)
+    if result.not_in_book:
+        print(f"  note: {len(result.not_in_book)} data-file input(s) have no named cell in this book: "
+              f"{', '.join(result.not_in_book[:8])}{', ...' if len(result.not_in_book) > 8 else ''}", file=out)
+    if result.computed:
+        print(f"  note: computed by formulas in this book, not loaded: {', '.join(result.computed[:8])}", file=out)
+    if result.backup:
+        print(f"  backup: {result.backup}", file=out)
 
+
+def cmd_refresh(args) -> int:
     results = refresh_books(args.books, args.output, args.data, force=args.force, backup=args.backup,
                             workers=args.workers, progress=len(args.books) > 1)
     failed = 0
     for book, result in zip(args.books, results):
         if isinstance(result, RefreshReport):
-            target = "" if result.output == result.book else f" -> {result.output}"
-            loaded = f", {result.inputs} input cells loaded" if result.inputs else ""
-            print(f"{book}{target}: {result.formula_cells} formula cells recomputed, {result.changed} changed{loaded}")
+            print_report(result, book)
         else:
             failed += 1
             print(f"kc refresh: {result}", file=sys.stderr)
@@ -129,11 +225,16 @@ def cmd_refresh(args) -> int:
 
 
 def add_parser(verbs) -> None:
+    from workbook.commands import positive_int
+
     refresh = verbs.add_parser("refresh", help="recompute workbooks headless and store the values in them")
     refresh.add_argument("books", nargs="+", metavar="BOOK", help="workbook(s) to refresh in place")
-    refresh.add_argument("--data", help="load this company data file into the named input cells first")
+    refresh.add_argument("--data", help="load this company data file (complete or partial) into the named "
+                                        "input cells first")
     refresh.add_argument("-o", "--output", help="write here instead of in place (one book only)")
-    refresh.add_argument("--force", action="store_true", help="refresh even if Excel's lock file is present")
-    refresh.add_argument("--backup", action="store_true", help="keep the previous file as BOOK.bak")
-    refresh.add_argument("--workers", type=int, help="processes for several books (default: one per core)")
+    refresh.add_argument("--force", action="store_true",
+                         help="refresh even if Excel's lock file is present or the file is read-only")
+    refresh.add_argument("--backup", action="store_true",
+                         help="keep the previous file as BOOK.bak (BOOK.bak2, ... if that exists)")
+    refresh.add_argument("--workers", type=positive_int, help="processes for several books (default: one per core)")
     refresh.set_defaults(run=cmd_refresh)

@@ -8,15 +8,17 @@ built from the template, wherever an analyst has since moved the cells.
 from __future__ import annotations
 
 from workbook.company import STATEMENTS
-from workbook.errors import BookError
-from workbook.xlsx import references as pkg
 
-# Defined name -> (section of the data file, key).
+# Defined name -> (section of the data file, dotted for a sub-table, key).
 MARKET_INPUTS = {
     "Price": ("valuation", "price"), "Shares": ("valuation", "shares"), "NetDebt": ("valuation", "net_debt"),
     "FX": ("valuation", "fx"), "ADS_Ratio": ("valuation", "ads_ratio"), "ADS_FX": ("valuation", "ads_fx"),
     "ADS_Price": ("valuation", "ads_price"), "W52_Low": ("market_000", "week52_low_usd"),
     "W52_High": ("market_000", "week52_high_usd"), "LTM_Revenue": ("market_002", "ltm_revenue_m"),
+    "ValuationDate": ("valuation", "valuation_date"), "Convention": ("valuation", "convention"),
+    "Scenario": ("valuation", "live_scenario"), "RatingScale": ("valuation", "rating_scale"),
+    "PS_Multiple": ("valuation.multiple", "multiple"), "PS_Year": ("valuation.multiple", "metric_year"),
+    "PS_Count": ("valuation.multiple", "count"),
 }
 CASE_FIELDS = {"Revenue": "base_revenue_m", "Growth": "growth", "Margins": "fcf_margin", "WACC": "wacc",
                "TerminalGrowth": "terminal_growth"}
@@ -30,32 +32,41 @@ def case_name(case: str, field: str) -> str:
     return f"Case_{case}_{field}"
 
 
-def named_inputs(data: dict) -> dict[str, object]:
-    """{defined name: value, or list of values for a range} for every input the data file provides."""
-    out: dict[str, object] = {}
+def _section(data: dict, dotted: str):
+    table = data
+    for part in dotted.split("."):
+        table = table.get(part, {}) if isinstance(table, dict) else {}
+    return table if isinstance(table, dict) else {}
+
+
+def input_sources(data: dict) -> dict[str, tuple[object, str]]:
+    """{defined name: (value or list of values, where the data file gives it)} for every input the data
+    file provides. A partial data file gives only some: statements, scenarios and their fields may be
+    absent, and only what is present is mapped."""
+    out: dict[str, tuple[object, str]] = {}
     for name, (section, key) in MARKET_INPUTS.items():
-        if key in data.get(section, {}):
-            out[name] = data[section][key]
+        table = _section(data, section)
+        if key in table:
+            out[name] = (table[key], f"{section}.{key}")
     for statement in STATEMENTS:
-        for line in data[statement]:
-            out[line_name(line["key"])] = list(line["values"])
-    for case in data["scenarios"]:
+        for n, line in enumerate(data.get(statement, []) or [], start=1):
+            if isinstance(line, dict) and "key" in line and "values" in line:
+                values = line["values"]
+                out[line_name(line["key"])] = (list(values) if isinstance(values, list) else values,
+                                               f"{statement}.{line['key']}.values")
+    for case in data.get("scenarios", []) or []:
+        if not isinstance(case, dict) or "name" not in case:
+            continue
         for field, key in CASE_FIELDS.items():
-            out[case_name(case["name"], field)] = case[key]
+            if key in case:
+                out[case_name(case["name"], field)] = (case[key], f"scenarios.{case['name']}.{key}")
     return out
 
 
-def input_updates(data: dict, names: dict[str, tuple[str, str]]) -> dict[str, dict]:
-    """{sheet: {cell: value}} for every named input of the workbook (``names``) the data file provides."""
-    updates: dict[str, dict] = {}
-    for name, values in named_inputs(data).items():
-        if name not in names:
-            continue
-        sheet, ref = names[name]
-        cells = pkg.range_cells(ref)
-        values = values if isinstance(values, list) else [values]
-        if len(values) != len(cells):
-            raise BookError(f"defined name {name} covers {len(cells)} cells but the data file gives "
-                            f"{len(values)} value(s)")
-        updates.setdefault(sheet, {}).update(zip(cells, values))
-    return updates
+def named_inputs(data: dict) -> dict[str, object]:
+    """{defined name: value, or list of values for a range} for every input the data file provides
+    (dates as ISO text, so the answer is plain JSON)."""
+    out = {}
+    for name, (value, _) in input_sources(data).items():
+        out[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out

@@ -31,6 +31,7 @@ def write_checks(w: Writer, model: Model) -> None:
     w.ws.conditional_format(area, {"type": "cell", "criteria": "==", "value": "FALSE",
                                    "format": w.book.add_format({"font_color": "#C00000", "bold": True})})
     status = span(first, status_col, row - 1, status_col, True)
+    w.define("KC_Checks", first, status_col, row - 1, status_col)  # what kc check reads as the checks
     w.formula(3, 2, f'=IF(AND({status}),"OK","NOT OK")', "big_text")
     w.define("ChecksOK", 3, 2)
     w.ws.set_column(status_col - 1, status_col - 1, 16)

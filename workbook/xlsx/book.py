@@ -1,11 +1,16 @@
 """An opened workbook: the package checked once, every part read once, its views built once.
 
-``Workbook.open(path)`` reads every zip member through ``workbook.xlsx.package`` (size limits, no DTDs)
-and keeps the bytes with the original zip headers and order. The sheets, defined names, shared strings
-and per-sheet cell scans are parsed on first use and kept on the object, which is what every layer
-passes down: a refresh reads a file once. ``with_parts`` gives a new workbook with some parts replaced
-(the new inputs of a refresh, the stripped formulas of a freeze); ``save`` writes it atomically, every
-unchanged member byte for byte under its original header.
+``Workbook.open(path)`` reads every zip member through ``workbook.xlsx.package`` (regular file, size and
+cell limits, no DTDs, no duplicate members) and keeps the bytes with the original zip headers, order and
+comment. It refuses at once, in one line, what no verb could handle exactly: Strict Open XML, a workbook
+part that is not SpreadsheetML, a workbook without worksheets. The sheets, defined names, shared strings
+and per-sheet cell scans are parsed on first use and kept on the object, which is what every layer passes
+down: a refresh reads a file once. ``with_parts`` gives a new workbook with some parts replaced (the new
+inputs of a refresh, the stripped formulas of a freeze); ``save`` writes it atomically, every unchanged
+member byte for byte under its original header.
+
+Parts are UTF-8 here: a UTF-16 part is transcoded when read and, when saved, written back as UTF-16
+(its original bytes if it did not change).
 """
 
 from __future__ import annotations
@@ -17,11 +22,27 @@ from functools import cached_property
 from pathlib import Path
 
 from workbook.errors import BookError
-from workbook.xlsx.atomic import atomic_output
+from workbook.xlsx.atomic import atomic_file
 from workbook.xlsx.cells import CellSpan, scan_cells
-from workbook.xlsx.package import (MAIN_NS, PACKAGE_REL_NS, REL_NS, WORKSHEET_TYPE, open_package, parse_xml,
-                                   read_member, xml_parser)
-from workbook.xlsx.references import CELL
+from workbook.xlsx.package import (MAIN_NS, PACKAGE_REL_NS, REL_NS, STRICT_MAIN_NS, WORKSHEET_TYPE, TextPart,
+                                   as_utf8, check_encoding, is_xml_name, parse_xml, read_package, xml_parser)
+from workbook.xlsx.references import CELL, split_cell
+from workbook.xlsx.references import range_cells as range_cells_bounded  # (refuses huge ranges)
+
+CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+STRICT_REL_PREFIX = "http://purl.oclc.org/ooxml/officeDocument/relationships/"
+SHARED_STRINGS_TYPE = REL_NS + "/sharedStrings"
+STYLES_TYPE = REL_NS + "/styles"
+_SPREADSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+_MACRO = "application/vnd.ms-excel."
+# The workbook part's content type for each file extension: Excel refuses a file whose name does not match.
+KIND_OF_EXTENSION = {
+    ".xlsx": _SPREADSHEET + "sheet.main+xml",
+    ".xlsm": _MACRO + "sheet.macroEnabled.main+xml",
+    ".xltx": _SPREADSHEET + "template.main+xml",
+    ".xltm": _MACRO + "template.macroEnabled.main+xml",
+}
+FROZEN_NAME = "KC_Frozen"  # a hidden defined name: this file is a frozen copy (workbook.commands.freeze)
 
 
 def rels_name(part: str) -> str:
@@ -29,26 +50,61 @@ def rels_name(part: str) -> str:
     return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
 
 
+def _target(folder: str, target: str) -> str:
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+
+
 class Workbook:
-    def __init__(self, path: Path, infos: list[zipfile.ZipInfo], parts: dict[str, bytes]):
+    def __init__(self, path: Path, infos: list[zipfile.ZipInfo], parts: dict[str, bytes], comment: bytes = b"",
+                 forms: dict[str, tuple[TextPart, bytes, bytes]] | None = None):
         self.path = Path(path)
         self.infos = infos
         self.parts = parts
+        self.comment = comment
+        # {member: (how it is stored, its original bytes, the UTF-8 bytes handed out)} for UTF-16 parts.
+        self.forms = forms or {}
         self._cells: dict[str, list[CellSpan]] = {}
+        self._by_ref: dict[str, dict[str, CellSpan]] = {}
+        self._validations: dict[str, list] = {}
+        self._checked: set[str] = set()
 
     @classmethod
     def open(cls, path: str | Path) -> "Workbook":
         path = Path(path)
-        with open_package(path) as package:
-            infos = package.infolist()
-            parts = {info.filename: read_member(package, info.filename) for info in infos}
-        return cls(path, infos, parts)
+        infos, raw, comment = read_package(path)
+        parts, forms = {}, {}
+        for name, data in raw.items():
+            utf8, form = as_utf8(path, name, data)
+            parts[name] = utf8
+            if form is not None:
+                forms[name] = (form, data, utf8)
+        book = cls(path, infos, parts, comment, forms)
+        book.validate()
+        return book
+
+    def validate(self) -> None:
+        """What every verb needs: a transitional SpreadsheetML workbook part with at least one worksheet."""
+        part = self.workbook_part
+        root = []
+        parse_xml(self.part(part), lambda name, attrs: root.append(name) if not root else None, where=part)
+        namespace = root[0].rpartition("|")[0] if root else ""
+        if namespace == STRICT_MAIN_NS:
+            raise BookError(f"{self.path}: a Strict Open XML workbook, which cannot be refreshed exactly; save it "
+                            f"as 'Excel Workbook (.xlsx)' instead of 'Strict Open XML Spreadsheet'")
+        if root != [MAIN_NS + "|workbook"]:
+            raise BookError(f"{self.path}: {part} is not a SpreadsheetML workbook part")
+        if not self.sheet_parts:
+            raise BookError(f"{self.path}: the workbook has no worksheets")
 
     def part(self, name: str) -> bytes:
         try:
-            return self.parts[name]
+            data = self.parts[name]
         except KeyError:
             raise BookError(f"{self.path}: the workbook has no part {name}") from None
+        if name not in self._checked and is_xml_name(name):
+            check_encoding(self.path, name, data)
+            self._checked.add(name)
+        return data
 
     def with_parts(self, changes: dict[str, bytes]) -> "Workbook":
         """The same workbook with some parts' bytes replaced (or added at the end)."""
@@ -56,45 +112,126 @@ class Workbook:
         infos = list(self.infos)
         for name in changes:
             if name not in self.parts:
-                info = zipfile.ZipInfo(name)
+                info = zipfile.ZipInfo(name, date_time=self.infos[0].date_time if self.infos else (1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 infos.append(info)
-        return Workbook(self.path, infos, parts)
+        return Workbook(self.path, infos, parts, self.comment, self.forms)
 
-    def save(self, destination: str | Path) -> None:
-        """Write every part, in the original order with the original zip headers, atomically."""
-        with atomic_output(destination) as temporary:
-            with zipfile.ZipFile(temporary, "w") as out:
+    def stored_bytes(self, name: str) -> bytes:
+        """A member as it goes into the zip: UTF-16 parts back in UTF-16 (the original bytes if unchanged)."""
+        data = self.parts[name]
+        if name in self.forms:
+            form, original, handed_out = self.forms[name]
+            return original if data is handed_out or data == handed_out else form.encode(data)
+        return data
+
+    def save(self, destination: str | Path, *, backup: bool = False) -> Path | None:
+        """Write every part, in the original order with the original zip headers and comment, atomically
+        (through symlinks, to their target). Returns the backup written, if asked for one."""
+        with atomic_file(destination, backup=backup) as output:
+            with zipfile.ZipFile(output.handle, "w") as out:
                 for info in self.infos:
-                    out.writestr(info, self.parts[info.filename])
+                    out.writestr(info, self.stored_bytes(info.filename))
+                out.comment = self.comment
+        return output.backup
+
+    # -- what kind of file this is --
+
+    @cached_property
+    def content_types(self) -> dict[str, str]:
+        """{'/xl/workbook.xml': content type, ...} for the Override entries; defaults under '.ext'."""
+        types: dict[str, str] = {}
+
+        def start(name, attrs):
+            if name == CONTENT_TYPES_NS + "|Override" and "PartName" in attrs:
+                types[attrs["PartName"].lower()] = attrs.get("ContentType", "")
+            elif name == CONTENT_TYPES_NS + "|Default" and "Extension" in attrs:
+                types["." + attrs["Extension"].lower()] = attrs.get("ContentType", "")
+
+        name = next((n for n in self.parts if n.lower() == "[content_types].xml"), "[Content_Types].xml")
+        parse_xml(self.part(name), start, where=name)
+        return types
+
+    @property
+    def kind(self) -> str:
+        """The workbook part's content type (says .xlsx, .xlsm, .xltx or .xltm)."""
+        part = "/" + self.workbook_part.lower()
+        return self.content_types.get(part) or self.content_types.get(posixpath.splitext(part)[1], "")
+
+    @property
+    def has_macros(self) -> bool:
+        return "macroenabled" in self.kind.lower() or any(
+            posixpath.basename(n).lower() == "vbaproject.bin" for n in self.parts)
+
+    def check_name_fits(self, destination: str | Path) -> None:
+        """Refuse to write this workbook under a name whose extension Excel would not open it by: a macro
+        book as .xlsx (Excel refuses the file, and the macros would be lost), a plain book as .xlsm."""
+        destination = Path(destination)
+        extension = destination.suffix.lower()
+        if extension not in KIND_OF_EXTENSION:
+            raise BookError(f"{destination}: an output workbook must end in {', '.join(KIND_OF_EXTENSION)}")
+        if self.has_macros and extension in (".xlsx", ".xltx"):
+            raise BookError(f"{self.path} holds macros (VBA); writing it as {destination.name} would give a file "
+                            f"Excel refuses to open; write it under a .xlsm name")
+        expected = KIND_OF_EXTENSION[extension]
+        if self.kind and self.kind != expected and not (self.has_macros and extension in (".xlsm", ".xltm")):
+            suffix = next((e for e, k in KIND_OF_EXTENSION.items() if k == self.kind), None)
+            raise BookError(f"{self.path} is a{' ' + suffix if suffix else 'n unknown kind of'} workbook; "
+                            f"Excel would refuse it under the name {destination.name}"
+                            + (f"; use a {suffix} name" if suffix else ""))
+
+    @property
+    def frozen(self) -> str | None:
+        """The KC_Frozen marker's text when this file is a frozen copy, else None."""
+        text = self.defined_names.get(FROZEN_NAME)
+        if text is None:
+            return None
+        return text.strip().strip('"').replace('""', '"')
 
     # -- the workbook part and its sheets --
 
     @cached_property
     def workbook_part(self) -> str:
-        found = []
+        found, strict = [], []
 
         def start(name, attrs):
-            if name == PACKAGE_REL_NS + "|Relationship" and attrs.get("Type", "").endswith("/officeDocument"):
-                found.append(attrs["Target"].lstrip("/"))
+            if name == PACKAGE_REL_NS + "|Relationship":
+                kind = attrs.get("Type", "")
+                if kind == REL_NS + "/officeDocument":
+                    found.append(attrs.get("Target", "").lstrip("/"))
+                elif kind.startswith(STRICT_REL_PREFIX) and kind.endswith("/officeDocument"):
+                    strict.append(kind)
 
         parse_xml(self.part("_rels/.rels"), start, where="_rels/.rels")
-        return found[0] if found else "xl/workbook.xml"
+        if strict and not found:
+            raise BookError(f"{self.path}: a Strict Open XML workbook, which cannot be refreshed exactly; save it "
+                            f"as 'Excel Workbook (.xlsx)' instead of 'Strict Open XML Spreadsheet'")
+        return posixpath.normpath(found[0]) if found else "xl/workbook.xml"
+
+    @cached_property
+    def workbook_relations(self) -> dict[str, tuple[str, str]]:
+        """{relationship id: (type, member)} of the workbook part."""
+        book = self.workbook_part
+        folder = posixpath.dirname(book)
+        relations = {}
+
+        def rel(name, attrs):
+            if name == PACKAGE_REL_NS + "|Relationship" and attrs.get("TargetMode") != "External":
+                relations[attrs.get("Id")] = (attrs.get("Type", ""), _target(folder, attrs.get("Target", "")))
+
+        if rels_name(book) in self.parts:
+            parse_xml(self.part(rels_name(book)), rel, where=rels_name(book))
+        return relations
+
+    def related(self, kind: str) -> str | None:
+        """The member the workbook part relates to by ``kind`` (shared strings, styles), if any."""
+        return next((member for t, member in self.workbook_relations.values() if t == kind), None)
 
     @cached_property
     def sheet_parts(self) -> dict[str, str]:
         """{sheet name: zip member of its XML}, in workbook order (chart sheets left out)."""
         book = self.workbook_part
-        folder = posixpath.dirname(book)
-        targets = {}
-
-        def rel(name, attrs):
-            if name == PACKAGE_REL_NS + "|Relationship" and attrs.get("Type") == WORKSHEET_TYPE:
-                target = attrs["Target"]
-                targets[attrs["Id"]] = (target.lstrip("/") if target.startswith("/")
-                                        else posixpath.normpath(posixpath.join(folder, target)))
-
-        parse_xml(self.part(rels_name(book)), rel, where=rels_name(book))
+        targets = {rid: member for rid, (kind, member) in self.workbook_relations.items() if kind == WORKSHEET_TYPE}
         sheets = {}
 
         def sheet(name, attrs):
@@ -105,7 +242,7 @@ class Workbook:
         return sheets
 
     def cells(self, sheet: str) -> list[CellSpan]:
-        """Every <c> of a sheet with the byte spans of its parts (scanned once)."""
+        """Every <c> that holds something of a sheet, with the byte spans of its parts (scanned once)."""
         if sheet not in self._cells:
             if sheet not in self.sheet_parts:
                 raise BookError(f"{self.path}: no sheet named {sheet!r}")
@@ -125,13 +262,104 @@ class Workbook:
                     out.setdefault(sheet, {})[cell.ref] = (cell.cell_type, cell.value_text)
         return out
 
+    def value(self, sheet: str, ref: str):
+        """The stored value of one cell as Python (number, text, bool; an error as its text); None if empty."""
+        if sheet not in self._by_ref:
+            self._by_ref[sheet] = {c.ref: c for c in self.cells(sheet)}
+        cell = self._by_ref[sheet].get(ref)
+        if cell is None or cell.value_text is None:
+            return None
+        kind, raw = cell.cell_type, cell.value_text
+        if kind == "s":
+            try:
+                return self.shared_strings[int(raw)]
+            except (ValueError, IndexError):
+                raise BookError(f"{self.path}: {sheet}!{ref} points at shared string {raw!r}, which does not "
+                                f"exist") from None
+        if kind in ("str", "inlineStr", "e"):
+            return raw
+        if kind == "b":
+            return raw == "1"
+        try:
+            return float(raw) if raw != "" else None
+        except ValueError:
+            raise BookError(f"{self.path}: {sheet}!{ref} holds {raw!r}, which is not a number") from None
+
+    def allowed_values(self, sheet: str, ref: str) -> list[str] | None:
+        """The values a list data validation allows in one cell (a literal list such as "end,mid", or a
+        range of this workbook: its stored values); None when the cell has no list validation."""
+        row, col = split_cell(ref)
+        for sqref, options in self.validation_lists(sheet):
+            for area in sqref.split():
+                first, _, last = area.replace("$", "").partition(":")
+                try:
+                    (r1, c1), (r2, c2) = split_cell(first), split_cell(last or first)
+                except BookError:
+                    continue
+                if min(r1, r2) <= row <= max(r1, r2) and min(c1, c2) <= col <= max(c1, c2):
+                    return options
+        return None
+
+    def validation_lists(self, sheet: str) -> list[tuple[str, list[str]]]:
+        """(sqref, allowed values) of every list data validation of a sheet."""
+        if sheet in self._validations:
+            return self._validations[sheet]
+        data = self.part(self.sheet_parts[sheet]) if sheet in self.sheet_parts else b""
+        found: list[tuple[str, list]] = []
+        current: list = [None, None, []]
+
+        def start(name, attrs):
+            if name == MAIN_NS + "|dataValidation" and attrs.get("type") == "list":
+                current[0], current[1] = attrs.get("sqref", ""), None
+            elif name == MAIN_NS + "|formula1" and current[0] is not None:
+                current[1], current[2] = "formula1", []
+
+        def end(name):
+            if name == MAIN_NS + "|formula1" and current[1]:
+                found.append((current[0], "".join(current[2]).strip()))
+                current[1] = None
+            elif name == MAIN_NS + "|dataValidation":
+                current[0] = None
+
+        parser = xml_parser()
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = lambda chunk: current[2].append(chunk) if current[1] else None
+        try:
+            parser.Parse(data, True)
+        except expat.ExpatError as error:
+            raise BookError(f"{sheet} is not well-formed XML ({error})") from None
+        lists = [(sqref, options) for sqref, formula in found
+                 if (options := self._list_options(sheet, formula)) is not None]
+        self._validations[sheet] = lists
+        return lists
+
+    def _list_options(self, sheet: str, formula: str) -> list[str] | None:
+        if formula.startswith('"') and formula.endswith('"'):
+            return [item.strip() for item in formula[1:-1].replace('""', '"').split(",")]
+        text = formula.lstrip("=")
+        if text in self.names:
+            target_sheet, ref = self.names[text]
+        else:
+            target_sheet, _, ref = text.rpartition("!")
+            target_sheet = target_sheet.strip("'").replace("''", "'") or sheet
+            ref = ref.replace("$", "")
+        try:
+            cells = range_cells_bounded(ref)
+        except BookError:
+            return None
+        if target_sheet not in self.sheet_parts or len(cells) > 1000:
+            return None
+        values = [self.value(target_sheet, c) for c in cells]
+        return [str(v) for v in values if v not in (None, "")]
+
     # -- names and strings --
 
     @cached_property
-    def names(self) -> dict[str, tuple[str, str]]:
-        """Workbook-level defined names that point at one cell or range: {name: (sheet, 'C5' or 'C5:G5')}."""
+    def defined_names(self) -> dict[str, str]:
+        """Every workbook-level defined name and the text it refers to (cells, ranges, constants)."""
         book = self.workbook_part
-        names: dict[str, tuple[str, str]] = {}
+        names: dict[str, str] = {}
         current: list = [None, []]
 
         def start(name, attrs):
@@ -140,11 +368,7 @@ class Workbook:
 
         def end(name):
             if name == MAIN_NS + "|definedName" and current[0]:
-                text = "".join(current[1]).strip().lstrip("=")
-                sheet, _, ref = text.rpartition("!")
-                sheet = sheet.strip("'").replace("''", "'")
-                if sheet and CELL.match(ref.split(":")[0]):
-                    names[current[0]] = (sheet, ref.replace("$", ""))
+                names[current[0]] = "".join(current[1])
                 current[0] = None
 
         parser = xml_parser()
@@ -158,10 +382,30 @@ class Workbook:
         return names
 
     @cached_property
+    def names(self) -> dict[str, tuple[str, str]]:
+        """Workbook-level defined names that point at one cell or range: {name: (sheet, 'C5' or 'C5:G5')}."""
+        names: dict[str, tuple[str, str]] = {}
+        for name, text in self.defined_names.items():
+            text = text.strip().lstrip("=")
+            sheet, _, ref = text.rpartition("!")
+            sheet = sheet.strip("'").replace("''", "'")
+            if sheet and all(CELL.match(end) for end in ref.split(":")) and ref.count(":") <= 1:
+                names[name] = (sheet, ref.replace("$", ""))
+        return names
+
+    @cached_property
+    def shared_strings_part(self) -> str | None:
+        name = self.related(SHARED_STRINGS_TYPE)
+        if name is None:  # a relationship-less sharedStrings.xml beside the workbook part: read it anyway
+            fallback = posixpath.join(posixpath.dirname(self.workbook_part), "sharedStrings.xml")
+            name = fallback if fallback in self.parts else None
+        return name
+
+    @cached_property
     def shared_strings(self) -> list[str]:
         """The shared-string table (cells of type s hold an index into it)."""
-        name = posixpath.join(posixpath.dirname(self.workbook_part), "sharedStrings.xml")
-        if name not in self.parts:
+        name = self.shared_strings_part
+        if name is None or name not in self.parts:
             return []
         strings: list[str] = []
         state = {"in_si": False, "in_t": False, "parts": []}
@@ -197,3 +441,4 @@ class Workbook:
 
 def open_workbook(path: str | Path) -> Workbook:
     return Workbook.open(path)
+

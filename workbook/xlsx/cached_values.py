@@ -21,16 +21,18 @@ from formulas.tokens.operand import XlError
 from workbook.errors import BookError
 from workbook.xlsx.book import Workbook
 from workbook.xlsx.cells import scan_cells
+from workbook.xlsx.structure import WORKBOOK_ORDER, attribute, insert_child, outline, with_attributes
 
 EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!",
                 "#GETTING_DATA"}
 VALUE_TOLERANCE = 1e-9
-CALC_PROPERTIES = b'<calcPr calcId="191029"/>'
-_T_ATTRIBUTE = re.compile(rb'\s+t\s*=\s*("[^"]*"|\'[^\']*\')')
-_CALC_PR = re.compile(rb"<calcPr\b[^>]*/>|<calcPr\b[^>]*>.*?</calcPr>", re.S)
+CURRENT_CALC_ID = 191029  # what Microsoft 365 writes (NOTES §5)
+_ESCAPED = re.compile(r"_x[0-9A-Fa-f]{4}_")
 
 
 def _xml_text(text: str) -> str:
+    # A literal _xHHHH_ would be read back as an escaped character; Excel writes it as _x005F_xHHHH_.
+    text = _ESCAPED.sub(lambda m: "_x005F" + m[0], text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", lambda m: f"_x{ord(m[0]):04X}_", text)
 
@@ -123,6 +125,88 @@ def set_calc_properties(data: bytes) -> bytes:
     return data.replace(b"</workbook>", CALC_PROPERTIES + b"</workbook>", 1)
 
 
+def _value_xml(prefix: bytes, cell_type: str | None, text: str, inline: bool) -> tuple[str | None, bytes]:
+    """The t attribute and the child element(s) holding a value, spelt with the cell's prefix."""
+    if cell_type == "str" and inline:
+        space = b' xml:space="preserve"' if text != text.strip() or "\n" in text else b""
+        return "inlineStr", (b"<" + prefix + b"is><" + prefix + b"t" + space + b">" + text.encode() + b"</" + prefix
+                             + b"t></" + prefix + b"is>")
+    return cell_type, b"<" + prefix + b"v>" + text.encode() + b"</" + prefix + b"v>"
+
+
+def _retyped(tag: bytes, cell_type: str | None) -> bytes:
+    return with_attributes(tag, {"t": cell_type})
+
+
+def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = None,
+                  cells: list | None = None) -> bytes:
+    """New cached values for formula (and spill) cells in ``values``; new contents for plain input
+    cells in ``inputs`` (text goes in as an inline string, since the shared-string table is left as is).
+    New elements use the prefix of the cell they go in (``<x:v>`` in an ``<x:c>``)."""
+    inputs = inputs or {}
+    if cells is None:
+        cells = scan_cells(data, where, keep_empty=set(inputs))
+    elif inputs and not set(inputs) <= {c.ref for c in cells}:
+        # Empty cells are not kept by a plain scan; an input may be one (a blank input cell).
+        cells = scan_cells(data, where, keep_empty=set(inputs))
+    out, position, written = [], 0, set()
+    for cell in cells:
+        start, end = cell.tag
+        if cell.ref in inputs:
+            if cell.formula is not None:
+                raise BookError(f"{where}!{cell.ref} holds a formula, not an input value")
+            cell_type, text = encode(inputs[cell.ref])
+            cell_type, v = _value_xml(cell.prefix, cell_type, text, inline=True)
+            tag = _retyped(data[start:end], cell_type)
+            if cell.self_closing:
+                out += [data[position:start], tag[:-2].rstrip(), b">", v, b"</" + cell.prefix + b"c>"]
+                position = end
+            else:
+                close = data.index(b"</" + cell.prefix + b"c>", end)
+                out += [data[position:start], tag, v]
+                position = close
+            written.add(cell.ref)
+            continue
+        if cell.ref not in values:
+            continue
+        cell_type, text = encode(values[cell.ref])
+        cell_type, v = _value_xml(cell.prefix, cell_type, text, inline=False)
+        tag = _retyped(data[start:end], cell_type)
+        if cell.self_closing:
+            out += [data[position:start], tag[:-2].rstrip(), b">", v, b"</" + cell.prefix + b"c>"]
+            position = end
+        elif cell.value_tag is not None:
+            out += [data[position:start], tag, data[end:cell.value_tag[0]], v]
+            position = cell.value_end
+        elif cell.formula_end is not None:
+            out += [data[position:start], tag, data[end:cell.formula_end], v]
+            position = cell.formula_end
+        else:
+            raise BookError(f"{where}!{cell.ref}: neither a formula nor a cached value to replace")
+        written.add(cell.ref)
+    missing = (set(values) | set(inputs)) - written
+    if missing:
+        raise BookError(f"{where}: cells {', '.join(sorted(missing)[:5])} are not in the sheet")
+    out.append(data[position:])
+    return b"".join(out)
+
+
+def set_calc_properties(data: bytes, where: str = "xl/workbook.xml") -> bytes:
+    """The workbook part with ``<calcPr>`` saying to trust the cached values: a current calcId (never
+    lowered) and no fullCalcOnLoad. Every other attribute (manual calculation, iteration, precision as
+    displayed, R1C1, ...) stays, and so does the element's place; a missing one is inserted in schema order."""
+    root = outline(data, where)
+    calc = root.child("calcPr")
+    if calc is None:
+        xml = b"<" + root.prefix + b'calcPr calcId="' + str(CURRENT_CALC_ID).encode() + b'"/>'
+        return insert_child(data, where, WORKBOOK_ORDER, "calcPr", xml, root)
+    tag = data[calc.start:calc.tag_end]
+    old = attribute(tag, "calcId")
+    calc_id = max(CURRENT_CALC_ID, int(old)) if old and old.isdigit() else CURRENT_CALC_ID
+    new = with_attributes(tag, {"calcId": str(calc_id), "fullCalcOnLoad": None})
+    return data[:calc.start] + new + data[calc.tag_end:]
+
+
 def with_cached_values(book: Workbook, sheet_values: dict[str, dict],
                        sheet_inputs: dict[str, dict] | None = None) -> Workbook:
     """``book`` with new cached values {sheet name: {cell: value}} and, optionally, new input-cell
@@ -137,7 +221,7 @@ def with_cached_values(book: Workbook, sheet_values: dict[str, dict],
         cells, inputs = sheet_values.get(sheet, {}), sheet_inputs.get(sheet, {})
         if cells or inputs:
             changes[parts[sheet]] = rewrite_sheet(book.part(parts[sheet]), cells, sheet, inputs, book.cells(sheet))
-    changes[book.workbook_part] = set_calc_properties(book.part(book.workbook_part))
+    changes[book.workbook_part] = set_calc_properties(book.part(book.workbook_part), book.workbook_part)
     return book.with_parts(changes)
 
 

@@ -80,6 +80,12 @@ def volatile_function(formula: str) -> str | None:
     return next((name for name in function_names(formula) if name in VOLATILE), None)
 
 
+def range_references(formula: str) -> list[str]:
+    """The A1:B2 ranges a formula names ($ removed), text in quotes left out."""
+    return [f"{m['a']}:{m['b']}".replace("$", "") for m in _REFERENCE.finditer(without_strings(formula))
+            if m.group("a") and m.group("b")]
+
+
 def precedents(sheet: str, formula: str, names: dict) -> list[tuple[str, str]]:
     """(sheet, cell) of every cell the formula reads, through ranges and defined names."""
     found = []

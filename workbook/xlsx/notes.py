@@ -14,19 +14,24 @@ from xml.sax.saxutils import escape
 
 from workbook.xlsx import references as pkg
 from workbook.xlsx.book import rels_name
+from workbook.xlsx.structure import WORKSHEET_ORDER, insert_child, outline
 
 COMMENTS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments"
 VML_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
 COMMENTS_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_CONTENT = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 AUTHOR = "KC valuation add-in"
-# Elements that must follow <legacyDrawing> in a worksheet (CT_Worksheet order).
-_AFTER_LEGACY = (b"<legacyDrawingHF", b"<drawingHF", b"<picture", b"<oleObjects", b"<controls",
-                 b"<webPublishItems", b"<tableParts", b"<extLst", b"</worksheet>")
+REL_NS = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def has_notes(sheet_xml: bytes) -> bool:
-    return b"<legacyDrawing " in sheet_xml or b"<legacyDrawing>" in sheet_xml
+def has_notes(sheet_xml: bytes, where: str = "sheet") -> bool:
+    return outline(sheet_xml, where).child("legacyDrawing") is not None
+
+
+def _relationship_prefix(root_tag: bytes) -> bytes | None:
+    """The prefix the sheet's root binds to the relationships namespace (usually b"r"), if any."""
+    match = re.search(rb"""\sxmlns:([\w.\-]+)\s*=\s*["']""" + re.escape(REL_NS) + rb"""["']""", root_tag)
+    return match[1] if match else None
 
 
 def _comments_xml(notes: dict[str, str]) -> bytes:
@@ -67,7 +72,8 @@ def add_notes(parts: dict[str, bytes], sheet_part: str, notes: dict[str, str], b
     """Add ``notes`` ({cell: text}) to ``sheet_part`` inside ``parts`` (zip member name -> bytes, edited
     in place; new members are added). Returns False, changing nothing, if the sheet has notes already."""
     sheet = parts[sheet_part]
-    if not notes or has_notes(sheet):
+    root = outline(sheet, sheet_part)
+    if not notes or root.child("legacyDrawing") is not None:
         return False
     comments_part = f"xl/comments_kc{block}.xml"
     vml_part = f"xl/drawings/vmlDrawing_kc{block}.vml"
@@ -80,19 +86,31 @@ def add_notes(parts: dict[str, bytes], sheet_part: str, notes: dict[str, str], b
     to_vml = posixpath.relpath(vml_part, folder)
     entries = (f'<Relationship Id="rId{n}" Type="{COMMENTS_TYPE}" Target="{to_comments}"/>'
                f'<Relationship Id="rId{n + 1}" Type="{VML_TYPE}" Target="{to_vml}"/>').encode()
-    parts[rels] = existing.replace(b"</Relationships>", entries + b"</Relationships>", 1)
-    legacy = f'<legacyDrawing r:id="rId{n + 1}"/>'.encode()
-    at = min((i for i in (sheet.find(tag) for tag in _AFTER_LEGACY) if i >= 0))
-    if b"xmlns:r=" not in sheet[:sheet.find(b">", sheet.find(b"<worksheet")) + 1]:
-        legacy = legacy.replace(b"r:id", b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-                                         b'relationships" r:id')
-    parts[sheet_part] = sheet[:at] + legacy + sheet[at:]
+    parts[rels] = _append_children(existing, rels, entries)
+    bound = _relationship_prefix(sheet[root.start:root.tag_end])
+    rel = bound or b"r"
+    declare = b"" if bound else b' xmlns:r="' + REL_NS + b'"'
+    legacy = b"<" + root.prefix + b"legacyDrawing" + declare + b" " + rel + f':id="rId{n + 1}"/>'.encode()
+    parts[sheet_part] = insert_child(sheet, sheet_part, WORKSHEET_ORDER, "legacyDrawing", legacy, root)
     parts[comments_part] = _comments_xml(notes)
     parts[vml_part] = _vml(notes, block)
-    types = parts["[Content_Types].xml"]
-    if b'Extension="vml"' not in types:
-        types = types.replace(b"<Default ", f'<Default Extension="vml" ContentType="{VML_CONTENT}"/><Default '.encode(), 1)
-    types = types.replace(b"</Types>", f'<Override PartName="/{comments_part}" ContentType="{COMMENTS_CONTENT}"/>'
-                                       f"</Types>".encode(), 1)
-    parts["[Content_Types].xml"] = types
+    types_part = next(name for name in parts if name.lower() == "[content_types].xml")
+    types = parts[types_part]
+    new = f'<Override PartName="/{comments_part}" ContentType="{COMMENTS_CONTENT}"/>'
+    if not re.search(rb"""Extension\s*=\s*["']vml["']""", types, re.I):
+        new = f'<Default Extension="vml" ContentType="{VML_CONTENT}"/>' + new
+    parts[types_part] = _append_children(types, types_part, new.encode())
     return True
+
+
+def _append_children(data: bytes, where: str, children: bytes) -> bytes:
+    """``children`` (written unprefixed) appended inside the root element, spelt with its prefix."""
+    root = outline(data, where, depth=0)
+    if root.prefix:
+        children = re.sub(rb"<(?=[A-Za-z])", b"<" + root.prefix, children)
+    if root.self_closing:
+        tag = data[root.start:root.tag_end]
+        return (data[:root.start] + tag[:-2].rstrip() + b">" + children + b"</" + tag[1:].split(maxsplit=1)[0]
+                .rstrip(b"/>") + b">" + data[root.end:])
+    close = data.rindex(b"</", root.tag_end, root.end)
+    return data[:close] + children + data[close:]

@@ -1,17 +1,34 @@
-"""Reading an .xlsx package safely: the zip and its members, and a hardened XML parser.
+"""Reading an .xlsx package safely: the file, the zip and its members, and a hardened XML parser.
 
-An .xlsx is a zip of XML parts. Everything here refuses what a hostile file could use against a
-reader: members that expand past ``MAX_MEMBER_BYTES`` (or a whole package past ``MAX_TOTAL_BYTES``),
-XML with a DOCTYPE or entity declarations (billion laughs, external entities), encrypted or legacy
-files. XML is parsed with the standard library's expat, which reports byte offsets, so callers can
-splice new bytes into the original text without re-serialising anything. ``workbook.xlsx.book`` opens
-a workbook through this module once and keeps its parts.
+An .xlsx is a zip of XML parts. Everything here refuses, in one line, what a hostile or damaged file could
+use against a reader:
+
+* BOOK that is not a regular file (a directory, ``/dev/zero``, a pipe): refused before a byte is read, so
+  nothing blocks or reads forever;
+* a zip that does not open, duplicate member names (two copies of one part: which one would a program
+  read?), encrypted members, damaged members (bad CRC, a broken deflate stream);
+* members that expand past ``MAX_MEMBER_BYTES``, a package past ``MAX_TOTAL_BYTES``, or XML holding more
+  than ``MAX_CELLS`` cells (``<c>``) or shared strings (``<si>``). These are counted while the member is
+  inflated, chunk by chunk, never trusting the sizes the zip headers declare: a small file that inflates
+  to millions of empty cells is refused after the first megabytes, not after it filled memory;
+* XML with a DOCTYPE or entity declarations (billion laughs, external entities).
+
+XML is parsed with the standard library's expat, which reports byte offsets, so callers can splice new
+bytes into the original text without re-serialising anything. Parts are handed to callers as UTF-8: a part
+stored as UTF-16 is transcoded on reading and transcoded back on writing (``workbook.xlsx.book``), which is
+exact (both are encodings of the same characters) and checked to round-trip before it is used.
 """
 
 from __future__ import annotations
 
+import codecs
+import os
+import re
+import stat
+import struct
 import xml.parsers.expat as expat
 import zipfile
+import zlib
 from pathlib import Path
 
 from workbook.errors import BookError
@@ -19,10 +36,19 @@ from workbook.errors import BookError
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 WORKSHEET_TYPE = REL_NS + "/worksheet"
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+# Cells and shared strings a workbook may hold. The headless refresh keeps a record per cell that has
+# content; a limit keeps its memory bounded (about 2 GB at the limit) whatever the file claims.
+MAX_CELLS = 2_000_000
+CHUNK_BYTES = 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and encrypted (password-protected) .xlsx
+# A cell or shared-string start tag, with or without a namespace prefix (<c r=..>, <x:c/>, <si>).
+_COUNTED = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(c|si)[\s/>]")
+_COUNTED_TEXT = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?(c|si)[\s/>]")
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']+)["']""")
 
 
 class UnsafeXML(BookError):
@@ -30,7 +56,9 @@ class UnsafeXML(BookError):
 
 
 def xml_parser():
-    parser = expat.ParserCreate(namespace_separator="|")
+    """An expat parser with entity handling off. Parts reach it as UTF-8 (UTF-16 parts are transcoded when
+    read), so the encoding is fixed to UTF-8 whatever the declaration says."""
+    parser = expat.ParserCreate(encoding="UTF-8", namespace_separator="|")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
     def refuse(*_):
@@ -54,21 +82,80 @@ def parse_xml(data: bytes, start=None, end=None, where: str = "") -> None:
         raise BookError(f"{where} is not well-formed XML ({error})") from None
 
 
-def open_package(path: str | Path) -> zipfile.ZipFile:
-    """The zip of a workbook, or a BookError saying in one line why it is not one we can read."""
-    path = Path(path)
-    if not path.exists():
-        raise BookError(f"{path}: no such file")
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if head == OLE_MAGIC:
-        raise BookError(f"{path}: a legacy .xls or password-protected workbook; save it as an unprotected .xlsx/.xlsm")
+def check_regular_file(path: Path, what: str = "") -> os.stat_result:
+    """The file's status, or a one-line BookError when it is missing or not a regular file."""
+    label = f"{what} {path}" if what else str(path)
     try:
-        package = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise BookError(f"{path}: not an .xlsx workbook (not a zip file, or truncated)") from None
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise BookError(f"{label} does not exist") from None
+    except NotADirectoryError:
+        raise BookError(f"{label}: a part of the path is not a folder") from None
+    except PermissionError:
+        raise BookError(f"{label}: permission denied") from None
+    except OSError as error:
+        raise BookError(f"{label}: {error.strerror or error}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise BookError(f"{label} is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise BookError(f"{label} is not a regular file (a device, pipe or socket)")
+    return info
+
+
+def open_regular(path: Path, what: str = ""):
+    """A binary handle on a regular file, checked after opening (the path cannot be swapped for a pipe in
+    between): O_NONBLOCK so that opening a FIFO never waits for a writer."""
+    check_regular_file(path, what)
+    label = f"{what} {path}" if what else str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except PermissionError:
+        raise BookError(f"{label}: permission denied") from None
+    except OSError as error:
+        raise BookError(f"{label}: {error.strerror or error}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BookError(f"{label} is not a regular file (a device, pipe or socket)")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def read_package(path: str | Path) -> tuple[list[zipfile.ZipInfo], dict[str, bytes], bytes]:
+    """(zip entries in order, {member: bytes}, the zip comment) of a workbook, or a BookError saying in one
+    line why it is not one we can read. Members are read under one ``Budget``."""
+    path = Path(path)
+    with open_regular(path) as handle:
+        head = handle.read(8)
+        if head == OLE_MAGIC:
+            raise BookError(f"{path}: a legacy .xls or password-protected workbook; save it as an unprotected "
+                            f".xlsx/.xlsm")
+        if not head:
+            raise BookError(f"{path}: an empty file (0 bytes), not an .xlsx workbook")
+        handle.seek(0)
+        try:
+            package = zipfile.ZipFile(handle)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error, OSError):
+            raise BookError(f"{path}: not an .xlsx workbook (not a zip file, or truncated)") from None
+        with package:
+            infos = package.infolist()
+            check_members(path, infos)
+            budget = Budget(path)
+            parts = {info.filename: read_member(package, info.filename, budget) for info in infos}
+            return infos, parts, package.comment
+
+
+def check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    seen: dict[str, str] = {}
     total = 0
-    for info in package.infolist():
+    for info in infos:
+        # Part names are case-insensitive in Open Packaging (ECMA-376 part 2): two members that differ only
+        # in case, or are exactly the same, are two copies of one part.
+        key = info.filename.lower()
+        if key in seen:
+            raise BookError(f"{path}: the zip holds the member {info.filename} twice; it is ambiguous which "
+                            f"copy a program reads, so the workbook is refused")
+        seen[key] = info.filename
         if info.flag_bits & 0x1:
             raise BookError(f"{path}: encrypted zip member {info.filename}")
         if info.file_size > MAX_MEMBER_BYTES:
@@ -77,19 +164,124 @@ def open_package(path: str | Path) -> zipfile.ZipFile:
         total += info.file_size
     if total > MAX_TOTAL_BYTES:
         raise BookError(f"{path}: members expand to {total:,} bytes, over the {MAX_TOTAL_BYTES:,}-byte limit")
-    if "[Content_Types].xml" not in package.namelist():
+    if "[content_types].xml" not in seen:
         raise BookError(f"{path}: not an .xlsx workbook (no [Content_Types].xml)")
-    return package
 
 
-def read_member(package: zipfile.ZipFile, name: str) -> bytes:
+class Budget:
+    """What the members read so far expanded to, and how many cells and strings they hold."""
+
+    def __init__(self, path: Path):
+        self.path, self.bytes, self.cells, self.strings = path, 0, 0, 0
+
+    def spend(self, name: str, size: int, cells: int, strings: int) -> None:
+        self.bytes += size
+        self.cells += cells
+        self.strings += strings
+        if self.bytes > MAX_TOTAL_BYTES:
+            raise BookError(f"{self.path}: members expand past the {MAX_TOTAL_BYTES:,}-byte limit (at {name})")
+        if self.cells > MAX_CELLS:
+            raise BookError(f"{self.path}: more than {MAX_CELLS:,} cells (at {name}), over the limit for a "
+                            f"headless refresh")
+        if self.strings > MAX_CELLS:
+            raise BookError(f"{self.path}: more than {MAX_CELLS:,} shared strings (at {name}), over the limit")
+
+
+def _utf16_codec(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' for a part that starts like UTF-16 XML (with or without a BOM)."""
+    if head[:2] == codecs.BOM_UTF16_LE or head[:2] == b"<\x00":
+        return "utf-16-le"
+    if head[:2] == codecs.BOM_UTF16_BE or head[:2] == b"\x00<":
+        return "utf-16-be"
+    return None
+
+
+def is_xml_name(name: str) -> bool:
+    return name.lower().endswith((".xml", ".rels"))
+
+
+def read_member(package: zipfile.ZipFile, name: str, budget: Budget) -> bytes:
+    """A member's bytes, inflated chunk by chunk under the size and cell limits; damage is a BookError."""
+    path = budget.path
     try:
         info = package.getinfo(name)
     except KeyError:
-        raise BookError(f"{package.filename}: the workbook has no part {name}") from None
-    # Read at most the declared size plus one byte: a member lying about its size cannot balloon.
-    with package.open(info) as stream:
-        data = stream.read(MAX_MEMBER_BYTES + 1)
-    if len(data) > MAX_MEMBER_BYTES:
-        raise BookError(f"{package.filename}: member {name} expands past the {MAX_MEMBER_BYTES:,}-byte limit")
-    return data
+        raise BookError(f"{path}: the workbook has no part {name}") from None
+    chunks, size = [], 0
+    counting, decoder = is_xml_name(name), None
+    try:
+        with package.open(info) as stream:
+            while True:
+                chunk = stream.read(CHUNK_BYTES)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > MAX_MEMBER_BYTES:
+                    raise BookError(f"{path}: member {name} expands past the {MAX_MEMBER_BYTES:,}-byte limit")
+                cells = strings = 0
+                if counting:
+                    if not chunks and decoder is None and _utf16_codec(chunk):
+                        decoder = codecs.getincrementaldecoder(_utf16_codec(chunk))("replace")
+                    found = (_COUNTED_TEXT.findall(decoder.decode(chunk)) if decoder
+                             else _COUNTED.findall(chunk))
+                    strings = found.count("si" if decoder else b"si")
+                    cells = len(found) - strings
+                budget.spend(name, len(chunk), cells, strings)
+                chunks.append(chunk)
+    except BookError:
+        raise
+    except zipfile.BadZipFile as error:
+        raise BookError(f"{path}: member {name} is damaged ({error})") from None
+    except (zlib.error, EOFError) as error:
+        raise BookError(f"{path}: member {name} is damaged (its compressed data does not inflate: "
+                        f"{error})") from None
+    except NotImplementedError as error:
+        raise BookError(f"{path}: member {name} uses a compression method that cannot be read ({error})") from None
+    except (ValueError, struct.error, OSError) as error:
+        raise BookError(f"{path}: member {name} cannot be read ({error})") from None
+    return b"".join(chunks)
+
+
+class TextPart:
+    """How a part's bytes are stored: ``codec`` None for UTF-8 (kept as is), else the UTF-16 codec and
+    whether the original starts with a byte-order mark."""
+
+    __slots__ = ("codec", "bom")
+
+    def __init__(self, codec: str | None, bom: bool):
+        self.codec, self.bom = codec, bom
+
+    def encode(self, utf8: bytes) -> bytes:
+        text = utf8.decode("utf-8", "surrogatepass")
+        data = text.encode(self.codec, "surrogatepass")
+        if self.bom:
+            data = (codecs.BOM_UTF16_LE if self.codec == "utf-16-le" else codecs.BOM_UTF16_BE) + data
+        return data
+
+
+def as_utf8(path, name: str, data: bytes) -> tuple[bytes, TextPart | None]:
+    """A UTF-16 XML part as UTF-8 bytes (and how to turn them back), checked to round-trip exactly; other
+    parts unchanged."""
+    codec = _utf16_codec(data[:2]) if is_xml_name(name) else None
+    if codec is None:
+        return data, None
+    bom = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    try:
+        text = data[2 if bom else 0:].decode(codec, "surrogatepass")
+    except UnicodeDecodeError:
+        raise BookError(f"{path}: part {name} looks like UTF-16 but does not decode as UTF-16") from None
+    utf8 = text.encode("utf-8", "surrogatepass")
+    form = TextPart(codec, bom)
+    if form.encode(utf8) != data:
+        raise BookError(f"{path}: part {name} is UTF-16 that cannot be written back byte for byte; refused")
+    return utf8, form
+
+
+def check_encoding(path, name: str, data: bytes) -> None:
+    """Parts we parse must be UTF-8 (or UTF-16, already transcoded); anything else is refused rather than
+    misread."""
+    match = _DECLARED_ENCODING.match(data[:400].lstrip(codecs.BOM_UTF8))
+    if match and match[1].decode("ascii", "replace").lower().replace("_", "-") not in (
+            "utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be"):
+        raise BookError(f"{path}: part {name} is encoded in {match[1].decode('ascii', 'replace')}; only UTF-8 "
+                        f"and UTF-16 parts can be read and written exactly")

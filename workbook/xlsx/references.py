@@ -32,9 +32,22 @@ def split_cell(ref: str) -> tuple[int, int]:
     return int(match[2]), column_number(match[1])
 
 
-def range_cells(ref: str) -> list[str]:
-    """'B21:C22' -> ['B21', 'C21', 'B22', 'C22']."""
+MAX_RANGE_CELLS = 2_000_000  # a reference such as A1:XFD1048576 must not be listed cell by cell
+
+
+def range_size(ref: str) -> int:
     first, _, last = ref.partition(":")
     r1, c1 = split_cell(first)
     r2, c2 = split_cell(last or first)
+    return (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1)
+
+
+def range_cells(ref: str) -> list[str]:
+    """'B21:C22' -> ['B21', 'C21', 'B22', 'C22']; a BookError for a range of more than MAX_RANGE_CELLS."""
+    first, _, last = ref.partition(":")
+    r1, c1 = split_cell(first)
+    r2, c2 = split_cell(last or first)
+    if (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1) > MAX_RANGE_CELLS:
+        raise BookError(f"the range {ref} covers {(abs(r2 - r1) + 1) * (abs(c2 - c1) + 1):,} cells, over the "
+                        f"{MAX_RANGE_CELLS:,}-cell limit")
     return [f"{column_letters(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
