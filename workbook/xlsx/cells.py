@@ -72,39 +72,59 @@ def scan_cells(data: bytes, where: str = "sheet", keep_empty: bool | set = False
     parser = xml_parser()
     cells: list[CellSpan] = []
     current: list[CellSpan | None] = [None]
-    children = [0]
+    # A <c> just opened: (its start, r, t, s, column if it has no r). Its record is made only once it
+    # turns out to hold something (a child element) or is asked for; empty cells cost nothing more.
+    pending: list = [None]
     text: list[str] = []
     in_text = [None]
     prefixes: dict = {}
-    position = [0, 0]  # row and column of the last row / cell, for cells that omit their r attribute
+    # Where a cell without an r attribute sits: the row, the last explicit r of the row and how many
+    # cells came after it.
+    position = [0, None, 0]
     C, F, V, T, ROW = MAIN_NS + "|c", MAIN_NS + "|f", MAIN_NS + "|v", MAIN_NS + "|t", MAIN_NS + "|row"
+
+    def implied_ref(after: str | None, offset: int) -> str:
+        column = offset
+        if after is not None:
+            match = _REF.match(after)
+            if not match:
+                raise BookError(f"{where}: a cell has the malformed reference {after!r}")
+            column += column_number(match[1])
+        return f"{column_letters(column)}{position[0]}"
+
+    def materialise() -> CellSpan:
+        i, ref, kind, style, after, offset = pending[0]
+        if ref is None:  # r is optional (ECMA-376): the cell is the next one of its row
+            ref = implied_ref(after, offset)
+        elif not _REF.match(ref):
+            raise BookError(f"{where}: a cell has the malformed reference {ref!r}")
+        end = _tag_end(data, i)
+        cell = CellSpan(ref, (i, end), data[end - 2:end] == b"/>", cell_type=kind,
+                        prefix=tag_prefix(data, i, prefixes), style=style)
+        cells.append(cell)
+        pending[0] = None
+        current[0] = cell
+        return cell
 
     def start(name, attrs):
         i = parser.CurrentByteIndex
-        cell = current[0]
-        if cell is not None:
-            children[0] += 1
+        if name == C:
+            ref = attrs.get("r")
+            if ref:
+                position[1], position[2] = ref, 0
+            else:
+                position[2] += 1
+            pending[0] = (i, ref, attrs.get("t"), attrs.get("s"), position[1], position[2])
+            return
         if name == ROW:
             r = attrs.get("r")
             position[0] = int(r) if r and r.isdigit() else position[0] + 1
-            position[1] = 0
-        elif name == C:
-            end = _tag_end(data, i)
-            ref = attrs.get("r")
-            if ref:
-                match = _REF.match(ref)
-                if not match:
-                    raise BookError(f"{where}: a cell has the malformed reference {ref!r}")
-                position[1] = column_number(match[1])
-            else:  # r is optional (ECMA-376): the cell is the next one of its row
-                position[1] += 1
-                ref = f"{column_letters(position[1])}{position[0]}"
-            cell = CellSpan(ref, (i, end), data[end - 2:end] == b"/>", cell_type=attrs.get("t"),
-                            prefix=tag_prefix(data, i, prefixes), style=attrs.get("s"))
-            cells.append(cell)
-            current[0] = cell
-            children[0] = 0
-        elif cell is not None and name == F:
+            position[1], position[2] = None, 0
+            return
+        cell = materialise() if pending[0] is not None else current[0]
+        if cell is None:
+            return
+        if name == F:
             end = _tag_end(data, i)
             cell.formula, cell.formula_type, cell.formula_ref = "", attrs.get("t"), attrs.get("ref")
             cell.shared_index = attrs.get("si")
@@ -112,36 +132,42 @@ def scan_cells(data: bytes, where: str = "sheet", keep_empty: bool | set = False
             if data[end - 2:end] == b"/>":
                 cell.formula_end = end
             in_text[0], text[:] = "f", []
-        elif cell is not None and name == V:
+        elif name == V:
             end = _tag_end(data, i)
             cell.value_tag = (i, end)
             if data[end - 2:end] == b"/>":
                 cell.value_end = end
                 cell.value_text = ""
             in_text[0], text[:] = "v", []
-        elif cell is not None and name == T and cell.cell_type == "inlineStr":
+        elif name == T and cell.cell_type == "inlineStr":
             if cell.value_text is None:
                 cell.value_text = ""
             in_text[0], text[:] = "t", []
 
     def end(name):
-        i = parser.CurrentByteIndex
         cell = current[0]
         if name == C:
-            if not children[0] and keep_empty is not True and (not keep_empty or cell.ref not in keep_empty):
-                cells.pop()  # nothing inside: not kept (see the module's note)
+            if pending[0] is not None:  # nothing inside
+                if keep_empty is True or (keep_empty and (pending[0][1] or implied_ref(*pending[0][4:]))
+                                          in keep_empty):
+                    materialise()
+                pending[0] = None
             current[0] = None
-        elif cell is not None and name == F:
+            return
+        if cell is None:
+            return
+        i = parser.CurrentByteIndex
+        if name == F:
             if cell.formula_end is None:
                 cell.formula_end = data.index(b">", i) + 1
             cell.formula = "".join(text)
             in_text[0] = None
-        elif cell is not None and name == V:
+        elif name == V:
             if cell.value_end is None:
                 cell.value_end = data.index(b">", i) + 1
             cell.value_text = "".join(text)
             in_text[0] = None
-        elif cell is not None and name == T and in_text[0] == "t":
+        elif name == T and in_text[0] == "t":
             cell.value_text += "".join(text)  # an inline string's text runs, joined
             in_text[0] = None
 
