@@ -34,7 +34,7 @@ try:
 except ImportError:  # Windows: no scratch folder sweeping
     fcntl = None
 
-VERBS = ("value", "evaluate", "build", "refresh", "set_inputs", "freeze", "check", "inputs", "excel")
+VERBS = ("value", "evaluate", "build", "refresh", "set_inputs", "freeze", "check", "inputs", "excel", "libreoffice")
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 
@@ -168,8 +168,21 @@ def _os_message(error: OSError) -> str:
     return f"{where}{error.strerror or error}"
 
 
+def parse(argv=None) -> argparse.Namespace:
+    """The arguments; a verb that takes a list of positionals (``kc set BOOK --data F Name=value``) gets
+    those that follow its options too (argparse alone stops the list at the first option)."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        more = getattr(args, "more_positionals", None)
+        if more is None or any(item.startswith("-") for item in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        getattr(args, more).extend(extra)
+    return args
+
+
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     with signals_as_exceptions(), scratch_folder():
         try:
             code = args.run(args)

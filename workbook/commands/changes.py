@@ -46,7 +46,9 @@ class Change:
             return ", ".join(rules.shown(self.kind, v) for v in values)
 
         note = f" ({self.note})" if self.note else ""
-        return f"{self.name} {self.sheet}!{self.ref}: {show(self.old)} -> {show(self.new)}{note}"
+        first, _, last = self.ref.partition(":")
+        ref = first if last in ("", first) else self.ref
+        return f"{self.name} {self.sheet}!{ref}: {show(self.old)} -> {show(self.new)}{note}"
 
 
 @dataclass

@@ -40,4 +40,4 @@ def add_parser(verbs) -> None:
                         help="even if Excel's lock file is present or the file is read-only")
     setter.add_argument("--backup", action="store_true",
                         help="keep the previous file as BOOK.bak (BOOK.bak2, ... if that exists)")
-    setter.set_defaults(run=cmd_set)
+    setter.set_defaults(run=cmd_set, more_positionals="assignments")
