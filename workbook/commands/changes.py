@@ -42,8 +42,8 @@ class Change:
         return self.old != self.new
 
     def describe(self) -> str:
-        def show(values):
-            return ", ".join(rules.shown(self.kind, v) for v in values)
+        def show(values):  # a range's values apart by "; ", since numbers are shown as 1,234.5
+            return "; ".join(rules.shown(self.kind, v) for v in values)
 
         note = f" ({self.note})" if self.note else ""
         first, _, last = self.ref.partition(":")

@@ -81,6 +81,17 @@ def description(book: Workbook, sheet: str, ref: str) -> str:
     return f"the check in {sheet}!{ref}"
 
 
+def heading(book: Workbook, sheet: str, ref: str) -> str:
+    """A cell named by the nearest text above it in its column (a year header: '2027E (G9)'), else by itself."""
+    row, col = pkg.split_cell(ref)
+    letters = pkg.column_letters(col)
+    for r in range(row - 1, max(row - 200, 0), -1):
+        value = book.value(sheet, f"{letters}{r}")
+        if isinstance(value, str) and value.strip():
+            return f"{value.strip()} ({ref})"
+    return ref
+
+
 def _shown(stored) -> str:
     kind, text = stored
     if kind == "b":
@@ -106,10 +117,10 @@ def failing_checks(book: Workbook, stored: dict) -> tuple[int, list[Problem]]:
             continue  # an empty status cell is no check; TRUE passes
         what = description(book, sheet, ref)
         row = pkg.split_cell(ref)[0]
-        false_cells = [r for r, (t, v) in stored.get(sheet, {}).items()
-                       if t == "b" and v == "0" and r != ref and pkg.split_cell(r)[0] == row]
-        where = f" (FALSE in {', '.join(sorted(false_cells, key=lambda r: pkg.split_cell(r)[1]))})" \
-            if false_cells else ""
+        false_cells = sorted((r for r, (t, v) in stored.get(sheet, {}).items()
+                              if t == "b" and v == "0" and r != ref and pkg.split_cell(r)[0] == row),
+                             key=lambda r: pkg.split_cell(r)[1])
+        where = f" (FALSE in {', '.join(heading(book, sheet, r) for r in false_cells)})" if false_cells else ""
         problems.append(Problem("failing check", sheet, ref, f"'{what}' is {_shown(old)}{where}"))
     return len(checks), problems
 

@@ -1,8 +1,9 @@
 """New cell formats added to a workbook's styles part, the existing ones left exactly as they are.
 
-Used by ``kc freeze``: an input cell keeps its number format but loses the input look (blue font, pale
-yellow fill, box border) and is locked, so a frozen copy does not invite typing into cells that no longer
-drive anything; the banner gets white on red. Formats are only appended (a cell's ``s`` attribute is an
+Used by ``kc freeze``: an input cell keeps its number format but loses the input look (coloured font on a
+solid fill, box border) and is locked, so a frozen copy does not invite typing into cells that no longer
+drive anything; a value that is only highlighted (an inferred figure on orange) keeps its look. The banner
+gets white on red. Formats are only appended (a cell's ``s`` attribute is an
 index into ``cellXfs``), so no other cell's look changes.
 """
 
@@ -57,9 +58,35 @@ class StyleSheet:
             self.plain_fonts[index] = self._append("fonts", xml)
         return self.plain_fonts[index]
 
+    def looks_like_input(self, xf_index: int) -> bool:
+        """The sell-side input look: a coloured font (an explicit RGB colour, not black) on a solid fill.
+        Values that are merely highlighted (a fill without a coloured font, e.g. an inferred figure) are not."""
+        xf = self._element("cellXfs", xf_index)
+        tag = self.data[xf.start:xf.tag_end]
+        fill, font = attribute(tag, "fillId"), attribute(tag, "fontId")
+        if not (fill and fill.isdigit() and font and font.isdigit()):
+            return False
+        fill_xml = self.data[slice(*self._span("fills", int(fill)))]
+        font_xml = self.data[slice(*self._span("fonts", int(font)))]
+        solid = re.search(rb"""patternType\s*=\s*["']solid["']""", fill_xml) is not None
+        colour = re.search(rb"""<(?:[\w.\-]+:)?color\b[^>]*\brgb\s*=\s*["']([0-9A-Fa-f]{6,8})["']""", font_xml)
+        return solid and colour is not None and colour[1].upper()[-6:] != b"000000"
+
+    def _span(self, local: str, index: int) -> tuple[int, int]:
+        element = self._element(local, index)
+        return element.start, element.end
+
     def as_value(self, xf_index: int) -> int:
-        """A format like ``xf_index`` (same number format, font face and alignment) that looks like a value:
-        no fill, no border, no font colour, locked."""
+        """For a format with the input look (``looks_like_input``), one like it (same number format, font
+        face and alignment) that looks like a value: no fill, no border, no font colour, locked. Any other
+        format is kept, locked."""
+        if xf_index not in self.as_value_cache and not self.looks_like_input(xf_index):
+            xf = self._element("cellXfs", xf_index)
+            xml = self.data[xf.start:xf.end]
+            if _LOCKED_OFF.search(xml) is None:
+                self.as_value_cache[xf_index] = xf_index
+            else:  # an unlocked format: a locked copy
+                self.as_value_cache[xf_index] = self._append("cellXfs", _LOCKED_OFF.sub(b"", xml))
         if xf_index not in self.as_value_cache:
             xf = self._element("cellXfs", xf_index)
             xml = self.data[xf.start:xf.end]

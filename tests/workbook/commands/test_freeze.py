@@ -25,3 +25,63 @@ def test_freeze_replaces_kc_formulas_and_keeps_them_in_notes(book_copy, tmp_path
     assert values(frozen)["DCF"]["C21"].value == values(book_copy)["DCF"]["C21"].value
     with pytest.raises(Exception, match="must be a new file"):
         freeze(book_copy, book_copy)
+
+
+def test_the_frozen_copys_inputs_are_locked_and_look_like_values(book_copy, tmp_path):
+    import openpyxl
+
+    from workbook.calc import formula_cells as formulas_of
+    from workbook.xlsx.book import Workbook
+    from workbook.xlsx.references import range_cells
+
+    frozen = tmp_path / "Shared.xlsx"
+    freeze(book_copy, frozen)
+    live, copy = openpyxl.load_workbook(book_copy), openpyxl.load_workbook(frozen)
+    assert all(ws.protection.sheet and not ws.protection.password for ws in copy.worksheets)
+    assert not any(ws.protection.sheet for ws in live.worksheets)
+    opened = Workbook.open(book_copy)
+    formula_refs = {(c.sheet, c.ref) for c in formulas_of(opened)}
+    inputs = [(s, c) for s, ref in opened.names.values() for c in range_cells(ref) if (s, c) not in formula_refs]
+    assert len(inputs) > 200
+    blue_on_yellow = 0
+    for sheet, ref in inputs:
+        before, after = live[sheet][ref], copy[sheet][ref]
+        assert after.protection.locked
+        assert after.number_format == before.number_format and after.value == before.value
+        if before.fill.fgColor.rgb == "FFFFF2CC" and before.font.color.rgb == "FF0000FF":
+            blue_on_yellow += 1
+            assert after.fill.patternType is None and after.border.left.style is None
+            assert after.font.color is None or after.font.color.rgb != "FF0000FF"
+        else:  # a value that is only highlighted (e.g. an inferred line) keeps its look
+            assert look(after) == look(before), (sheet, ref)
+    assert blue_on_yellow > 100                        # the inputs of the live model
+    # Other cells keep their look.
+    assert look(copy["DCF"]["C21"]) == look(live["DCF"]["C21"]) and look(copy["Summary"]["A1"]) == look(live["Summary"]["A1"])
+
+
+def look(cell):
+    colour = cell.font.color.rgb if cell.font.color is not None else None
+    return (cell.fill.patternType, cell.fill.fgColor.rgb, colour, cell.font.b, cell.font.i, cell.font.sz,
+            cell.number_format, cell.border.left.style)
+
+
+def test_the_banner_says_how_to_get_a_live_copy(book_copy, tmp_path):
+    result = freeze(book_copy, tmp_path / "Shared.xlsx")
+    assert "inputs are locked" in result["banner"] and "For a live copy, open the model Model.xlsx" in result["banner"]
+
+
+def test_refresh_and_set_refuse_a_frozen_copy(book_copy, tmp_path, capsys):
+    from workbook import commands as cli
+
+    frozen = tmp_path / "Shared.xlsx"
+    freeze(book_copy, frozen)
+    before = frozen.read_bytes()
+    for argv, verb in ((["refresh", frozen], "refreshed"), (["set", frozen, "Price=9"], "changed by kc set"),
+                       (["freeze", frozen, "-o", tmp_path / "Again.xlsx"], "frozen again")):
+        code = cli.main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == "" and err.count("\n") == 1
+        assert "Shared.xlsx is a frozen copy (made " in err and f"cannot be {verb}" in err, err
+        assert "change the live model instead" in err
+    assert frozen.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Model.xlsx", "Shared.xlsx"]

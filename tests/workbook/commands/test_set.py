@@ -92,7 +92,7 @@ def test_set_changes_what_depends_on_the_input_and_nothing_else(built_book, book
 def test_set_growth_path_and_the_value_it_gives(book_copy, capsys):
     code, out, err = run(capsys, "set", book_copy, "Case_base_Growth=10%,10%,10%,10%")
     assert code == 0, err
-    assert "Case_base_Growth" in out and "20.0%, 18.0%, 15.0%, 12.0% -> 10.0%, 10.0%, 10.0%, 10.0%" in out
+    assert "Case_base_Growth" in out and "20.0%; 18.0%; 15.0%; 12.0% -> 10.0%; 10.0%; 10.0%; 10.0%" in out
     book = Workbook.open(book_copy)
     sheet, ref = book.names["Case_base_Growth"]
     from workbook.xlsx.references import range_cells
