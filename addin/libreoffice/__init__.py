@@ -25,6 +25,12 @@ error value in an argument is shown as that error, without calling the function 
 argument); TRUE/FALSE arrive as 1/0; there is no dynamic-array spill, so a spilled result needs an
 array formula over its range (an .xlsx's dynamic arrays are imported as such).
 
+Newer LibreOffice releases were not available to try (only Debian 12's 7.4.7 is). What would change there
+is to be checked, not assumed: whether .xlsx import binds an add-in's CompatibilityName (the wrappers
+would then be unnecessary, though harmless); the embedded Python's version (a newer Debian ships a newer
+Python, and numpy from a venv of another version cannot load there: the setup refuses that in one line);
+the Basic value passing described in ``bridge``.
+
 Nothing here imports ``workbook``: the ``kc`` verb (``workbook.commands.libreoffice``) and the
 recalculation engine (``workbook.calc.libreoffice_engine``) call in from above.
 """

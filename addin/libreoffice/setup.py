@@ -44,11 +44,13 @@ def run(profile_dir: Path | None = None, *, root: bool | None = None) -> SetupRe
     start = time.perf_counter()
     report = SetupReport()
     root = is_root() if root is None else root
+    if profile_dir is not None:  # refused before anything is installed
+        if profile_dir.exists() and not profile_dir.is_dir():
+            raise SetupError(f"--profile {profile_dir}: not a folder (a LibreOffice profile is a folder)")
+        profile.check_not_running(profile_dir)
     programs = find_programs(need_compiler=True)
     paths, compiled = extension.search_paths()
     check_python(programs, paths, compiled)
-    if profile_dir is not None:
-        profile.check_not_running(profile_dir)
     with tempfile.TemporaryDirectory(prefix="kc-libreoffice-setup-") as work:
         oxt = extension.build(programs, Path(work) / "kc-addin.oxt", paths)
         if root:

@@ -12,7 +12,8 @@ caller stores the values in the original book with ``workbook.xlsx.cached_values
 Values come back as ``workbook.calc.recalculate`` gives them: float, str, bool, or an Excel error
 (``XlError``). LibreOffice's .xlsx already spells its errors as Excel's (its own codes such as Err:502
 "invalid argument" are written as #VALUE!, where Excel may say #NUM!, e.g. for SQRT(-1)); anything else
-it might write is mapped to #VALUE!.
+it might write is mapped to #VALUE!. Its .xlsx keeps 15 significant digits (what a cell can show), so a
+value can differ from a full-precision computation by up to 5e-16 relative.
 
 LibreOffice has no boolean cell value: a logical result is a number shown with a boolean format, and a
 cell with a number format of its own (the template's ``"TRUE";"TRUE";"FALSE"`` check cells) comes back
@@ -104,7 +105,10 @@ def recalculate_with_libreoffice(book: Workbook, *, timeout: int = TIMEOUT_SECON
             if stored is None:
                 stored = stored_by_sheet[cell.sheet] = _stored(result, cell.sheet)
             for ref in (range_cells(cell.spill) if cell.spill else [cell.ref]):
-                cell_type, text = stored.get(ref, (None, None))
+                if ref not in stored:  # LibreOffice writes every formula and array cell: never guess one
+                    raise BookError(f"LibreOffice's recalculation of {book.path.name} has no value for "
+                                    f"{cell.sheet}!{ref}")
+                cell_type, text = stored[ref]
                 try:
                     value = excel_value(cell_type, text, result.shared_strings)
                 except (ValueError, IndexError):

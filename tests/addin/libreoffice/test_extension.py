@@ -103,3 +103,13 @@ def test_a_running_libreoffice_on_the_profile_is_refused(tmp_path, capsys, monke
 
     with pytest.raises(SetupError, match="LibreOffice is running with the profile"):
         profile.check_not_running(tmp_path)
+
+
+def test_a_profile_that_is_not_a_folder_is_refused_before_anything_is_installed(tmp_path, capsys, monkeypatch):
+    called = []
+    monkeypatch.setattr(setup, "find_programs", lambda **_: called.append(1))
+    not_a_folder = tmp_path / "profile.txt"
+    not_a_folder.write_text("")
+    assert cli.main(["libreoffice-setup", "--profile", str(not_a_folder)]) == 2
+    err = capsys.readouterr().err
+    assert one_line(err) and f"--profile {not_a_folder}: not a folder" in err and called == []
