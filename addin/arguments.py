@@ -182,7 +182,8 @@ def text(name: str, value, default: str) -> str:
     if is_empty(value):
         return default
     if not isinstance(value, str):
-        raise KCInputError(f"{name} ({format_value(value)}) must be text such as {default!r}")
+        example = f" such as {default!r}" if default else " (an option name)"
+        raise KCInputError(f"{name} ({format_value(value)}) must be text{example}")
     return value
 
 
