@@ -16,8 +16,9 @@ over the destination in one step (the window in which a name exists is two syste
 
 ``claimed(destination)`` is what a command holds while it reads and writes a book: it checks that the
 destination can be written (folder exists, not a directory or device, not read-only unless forced) and
-takes an exclusive lock on ``.NAME.kc-lock`` beside it, so a second ``kc`` writing the same file is
-refused in one line instead of silently losing one of the two results.
+takes an exclusive lock (``flock``) on the book itself, or on ``.NAME.kc-lock`` while a new file is being
+created, so a second ``kc`` writing the same file is refused in one line instead of silently losing one
+of the two results. A lock dies with its process, so a killed run never blocks the next one.
 """
 
 from __future__ import annotations
@@ -230,12 +231,23 @@ def lock_name(target: Path) -> Path:
 
 @contextlib.contextmanager
 def _lock(target: Path, shown: Path):
-    path = lock_name(target)
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    """An exclusive lock on the book itself while it exists (flock on its inode: nothing to leave behind,
+    even after SIGKILL), or on ``.NAME.kc-lock`` beside it while it is being created."""
     busy = BookError(f"{shown} is being written by another kc command right now; try again when it has finished")
     while True:
+        exists = fcntl is not None and os.path.exists(target)
+        path = target if exists else lock_name(target)
+        if exists:
+            flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        else:
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+            flags |= 0 if fcntl else os.O_EXCL
         try:
-            fd = os.open(path, flags if fcntl else flags | os.O_EXCL, 0o600)
+            fd = os.open(path, flags, 0o600)
+        except FileNotFoundError:
+            if exists:
+                continue  # the book was removed between the check and the open: look again
+            raise BookError(f"{shown}: cannot write in {target.parent} (no such file or directory)") from None
         except FileExistsError:  # (no fcntl) the lock file exists: another writer holds it
             raise busy from None
         except OSError as error:
@@ -247,8 +259,8 @@ def _lock(target: Path, shown: Path):
         except OSError:
             os.close(fd)
             raise busy from None
-        # The lock file may have been removed (and re-created) by the previous holder between our open
-        # and our lock: then we hold a lock nobody else sees, so start again.
+        # The holder before us may have replaced the book (or removed the lock file) between our open and
+        # our lock: then we hold a lock on a file nobody else sees, so start again.
         try:
             same = os.fstat(fd).st_ino == os.stat(path, follow_symlinks=False).st_ino
         except FileNotFoundError:
@@ -259,8 +271,9 @@ def _lock(target: Path, shown: Path):
     try:
         yield
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)  # removed while still locked, so no one can lock the old file after us
+        if not exists:
+            with contextlib.suppress(OSError):
+                os.unlink(path)  # removed while still locked, so no one can lock the old file after us
         os.close(fd)
 
 
@@ -274,7 +287,10 @@ def claimed(destination: str | Path, *, force: bool = False):
     if info is not None and not force and is_read_only(info, target):
         raise BookError(f"{shown} is read-only; make it writable, or use --force to replace it anyway")
     with _lock(target, shown):
-        for leftover in leftover_temporaries(target):
+        stale = leftover_temporaries(target)
+        if target.exists() and fcntl is not None:
+            stale.append(lock_name(target))  # we hold the book: a lock file beside it is a killed run's
+        for leftover in stale:
             with contextlib.suppress(OSError):
                 leftover.unlink()
         yield target

@@ -139,13 +139,21 @@ def test_outputs_that_cannot_be_written(book, tmp_path, capsys, where, message):
 def test_a_second_writer_is_refused_while_the_first_holds_the_book(book, tmp_path, capsys):
     before = book.read_bytes()
     with atomic.claimed(book):
-        assert (tmp_path / ".Model.xlsx.kc-lock").exists()
         code, _, err = run(capsys, "set", book, "First=200")
         assert code == 2 and "is being written by another kc command" in err
         assert book.read_bytes() == before
-    assert listing(tmp_path) == ["Model.xlsx"]                          # the lock file is gone again
+    assert listing(tmp_path) == ["Model.xlsx"]
     code, _, err = run(capsys, "set", book, "First=200")
     assert code == 0, err
+
+
+def test_a_new_output_is_locked_while_it_is_created(book, tmp_path, capsys):
+    out = tmp_path / "New.xlsx"
+    with atomic.claimed(out):
+        assert (tmp_path / ".New.xlsx.kc-lock").exists()
+        code, _, err = run(capsys, "refresh", book, "-o", out)
+        assert code == 2 and "New.xlsx is being written by another kc command" in err
+    assert listing(tmp_path) == ["Model.xlsx"]
 
 
 def test_two_concurrent_sets_never_lose_a_result(book, tmp_path):
