@@ -222,3 +222,22 @@ def test_workers_zero_is_one_line(book, capsys):
         cli.main(["refresh", str(book), "--workers", "0"])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and err.count("\n") == 1 and "--workers: 0 must be at least 1" in err
+
+
+@pytest.mark.parametrize("where, message", [
+    ("read-only", "Built.xlsx is read-only; make it writable, or use --force"),
+    ("folder", "is a directory; give a file name to write"),
+    ("missing folder", "the folder"),
+    ("macro name", "must end in .xlsx"),
+])
+def test_build_claims_its_output_like_every_verb(tmp_path, capsys, where, message):
+    out = {"read-only": tmp_path / "Built.xlsx", "folder": tmp_path, "missing folder": tmp_path / "no" / "B.xlsx",
+           "macro name": tmp_path / "Built.xlsm"}[where]
+    if where == "read-only":
+        out.write_bytes(b"an older build")
+        out.chmod(0o444)
+    code, stdout, err = run(capsys, "build", "-o", out)
+    assert code == 2 and stdout == "" and err.count("\n") == 1 and message in err, err
+    assert listing(tmp_path) == (["Built.xlsx"] if where == "read-only" else [])
+    if where == "read-only":
+        assert out.read_bytes() == b"an older build"
