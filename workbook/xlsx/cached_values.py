@@ -60,71 +60,6 @@ def encode(value) -> tuple[str | None, str]:
     return "str", _xml_text(str(value))
 
 
-def _retyped(tag: bytes, cell_type: str | None) -> bytes:
-    tag = _T_ATTRIBUTE.sub(b"", tag)
-    if cell_type:
-        close = 2 if tag.endswith(b"/>") else 1
-        tag = tag[:-close] + f' t="{cell_type}"'.encode() + tag[-close:]
-    return tag
-
-
-def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = None,
-                  cells: list | None = None) -> bytes:
-    """New cached values for formula (and spill) cells in ``values``; new contents for plain input
-    cells in ``inputs`` (text goes in as an inline string, since the shared-string table is left as is)."""
-    inputs = inputs or {}
-    out, position, written = [], 0, set()
-    for cell in cells if cells is not None else scan_cells(data, where):
-        if cell.ref in inputs:
-            if cell.formula is not None:
-                raise BookError(f"{where}!{cell.ref} holds a formula, not an input value")
-            cell_type, text = encode(inputs[cell.ref])
-            if cell_type == "str":
-                cell_type, v = "inlineStr", b"<is><t>" + text.encode() + b"</t></is>"
-            else:
-                v = b"<v>" + text.encode() + b"</v>"
-            start, end = cell.tag
-            if cell.self_closing:
-                out += [data[position:start], _retyped(data[start:end], cell_type)[:-2], b">", v, b"</c>"]
-            else:
-                close = data.index(b"</c>", end)
-                out += [data[position:start], _retyped(data[start:end], cell_type), v, b"</c>"]
-                position = close + 4
-                written.add(cell.ref)
-                continue
-            position = end
-            written.add(cell.ref)
-            continue
-        if cell.ref not in values:
-            continue
-        cell_type, text = encode(values[cell.ref])
-        start, end = cell.tag
-        v = b"<v>" + text.encode() + b"</v>"
-        if cell.self_closing:
-            out += [data[position:start], _retyped(data[start:end], cell_type)[:-2], b">", v, b"</c>"]
-            position = end
-        elif cell.value_tag is not None:
-            out += [data[position:start], _retyped(data[start:end], cell_type), data[end:cell.value_tag[0]], v]
-            position = cell.value_end
-        elif cell.formula_end is not None:
-            out += [data[position:start], _retyped(data[start:end], cell_type), data[end:cell.formula_end], v]
-            position = cell.formula_end
-        else:
-            raise BookError(f"{where}!{cell.ref}: neither a formula nor a cached value to replace")
-        written.add(cell.ref)
-    missing = (set(values) | set(inputs)) - written
-    if missing:
-        raise BookError(f"{where}: cells {', '.join(sorted(missing)[:5])} are not in the sheet")
-    out.append(data[position:])
-    return b"".join(out)
-
-
-def set_calc_properties(data: bytes) -> bytes:
-    if _CALC_PR.search(data):
-        return _CALC_PR.sub(CALC_PROPERTIES, data, count=1)
-    return data.replace(b"</workbook>", CALC_PROPERTIES + b"</workbook>", 1)
-
-
 def _value_xml(prefix: bytes, cell_type: str | None, text: str, inline: bool) -> tuple[str | None, bytes]:
     """The t attribute and the child element(s) holding a value, spelt with the cell's prefix."""
     if cell_type == "str" and inline:
@@ -149,7 +84,8 @@ def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = N
     elif inputs and not set(inputs) <= {c.ref for c in cells}:
         # Empty cells are not kept by a plain scan; an input may be one (a blank input cell).
         cells = scan_cells(data, where, keep_empty=set(inputs))
-    out, position, written = [], 0, set()
+    # The new sheet is joined once from views of the old bytes: no copy per piece.
+    view, out, position, written = memoryview(data), [], 0, set()
     for cell in cells:
         start, end = cell.tag
         if cell.ref in inputs:
@@ -159,11 +95,11 @@ def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = N
             cell_type, v = _value_xml(cell.prefix, cell_type, text, inline=True)
             tag = _retyped(data[start:end], cell_type)
             if cell.self_closing:
-                out += [data[position:start], tag[:-2].rstrip(), b">", v, b"</" + cell.prefix + b"c>"]
+                out += [view[position:start], tag[:-2].rstrip(), b">", v, b"</" + cell.prefix + b"c>"]
                 position = end
             else:
                 close = data.index(b"</" + cell.prefix + b"c>", end)
-                out += [data[position:start], tag, v]
+                out += [view[position:start], tag, v]
                 position = close
             written.add(cell.ref)
             continue
@@ -173,13 +109,13 @@ def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = N
         cell_type, v = _value_xml(cell.prefix, cell_type, text, inline=False)
         tag = _retyped(data[start:end], cell_type)
         if cell.self_closing:
-            out += [data[position:start], tag[:-2].rstrip(), b">", v, b"</" + cell.prefix + b"c>"]
+            out += [view[position:start], tag[:-2].rstrip(), b">", v, b"</" + cell.prefix + b"c>"]
             position = end
         elif cell.value_tag is not None:
-            out += [data[position:start], tag, data[end:cell.value_tag[0]], v]
+            out += [view[position:start], tag, view[end:cell.value_start], v]
             position = cell.value_end
         elif cell.formula_end is not None:
-            out += [data[position:start], tag, data[end:cell.formula_end], v]
+            out += [view[position:start], tag, view[end:cell.formula_end], v]
             position = cell.formula_end
         else:
             raise BookError(f"{where}!{cell.ref}: neither a formula nor a cached value to replace")
@@ -187,7 +123,7 @@ def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = N
     missing = (set(values) | set(inputs)) - written
     if missing:
         raise BookError(f"{where}: cells {', '.join(sorted(missing)[:5])} are not in the sheet")
-    out.append(data[position:])
+    out.append(view[position:])
     return b"".join(out)
 
 

@@ -27,7 +27,8 @@ class CellSpan:
     """Where one <c> element sits in the sheet's bytes."""
 
     ref: str
-    tag: tuple[int, int]                 # the start tag <c ...> or <c .../>
+    tag_start: int                       # the start tag <c ...> or <c .../>: its '<'
+    tag_end: int                         # and just after its '>'
     self_closing: bool
     formula: str | None = None           # the <f> text, None for a value cell
     formula_type: str | None = None      # t attribute of <f>: 'array', 'shared' or None
@@ -35,12 +36,22 @@ class CellSpan:
     shared_index: str | None = None      # si attribute of a shared formula
     formula_start: int | None = None     # the < of <f ...>
     formula_end: int | None = None       # just after </f> or <f/>
-    value_tag: tuple[int, int] | None = None   # the start tag <v> (or <v/>)
+    value_start: int | None = None       # the '<' of <v> (or <v/>)
+    value_tag_end: int | None = None     # just after the '>' of that start tag
     value_end: int | None = None         # just after </v> (or <v/>)
     cell_type: str | None = None         # t attribute of <c>
     value_text: str | None = None
     prefix: bytes = b""                  # namespace prefix of the tag, b"" or e.g. b"x:"
     style: str | None = None             # s attribute of <c> (index into the cell formats)
+
+    # Offsets are kept as plain ints (no tuples): a sheet may hold a million cells.
+    @property
+    def tag(self) -> tuple[int, int]:
+        return self.tag_start, self.tag_end
+
+    @property
+    def value_tag(self) -> tuple[int, int] | None:
+        return None if self.value_start is None else (self.value_start, self.value_tag_end)
 
 
 _START_TAG = re.compile(rb"""<[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
@@ -99,7 +110,7 @@ def scan_cells(data: bytes, where: str = "sheet", keep_empty: bool | set = False
         elif not _REF.match(ref):
             raise BookError(f"{where}: a cell has the malformed reference {ref!r}")
         end = _tag_end(data, i)
-        cell = CellSpan(ref, (i, end), data[end - 2:end] == b"/>", cell_type=kind,
+        cell = CellSpan(ref, i, end, data[end - 2:end] == b"/>", cell_type=kind,
                         prefix=tag_prefix(data, i, prefixes), style=style)
         cells.append(cell)
         pending[0] = None
@@ -134,7 +145,7 @@ def scan_cells(data: bytes, where: str = "sheet", keep_empty: bool | set = False
             in_text[0], text[:] = "f", []
         elif name == V:
             end = _tag_end(data, i)
-            cell.value_tag = (i, end)
+            cell.value_start, cell.value_tag_end = i, end
             if data[end - 2:end] == b"/>":
                 cell.value_end = end
                 cell.value_text = ""
