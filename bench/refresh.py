@@ -12,6 +12,9 @@ Prints one table (measurement, ours, peer, ratio = peer / ours, target, met?) an
    recalculating the same sheet written with native NPV formulas.
 3. Many models: refreshing 1, 10 and 100 copies of the template serially and with the process pool
    (both cores); seconds per book should stay flat as the count grows.
+4. Memory: the peak resident memory a refresh adds to a fresh process, for sheets of 25,000 to 200,000
+   cells (half numbers, half native formulas); it should grow linearly with the cells (bytes per cell
+   about constant), and a sheet of empty cells should cost its bytes, not a record per cell.
 """
 
 from __future__ import annotations
@@ -70,6 +73,89 @@ def libreoffice_recalc(path: Path, out: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
     libreoffice.recalculated(path, out)
+
+
+MEMORY_PROBE = """
+import resource, sys, time
+import workbook.calc.fast_engine  # imported before measuring: its import is not the refresh's memory
+from workbook.commands.refresh import refresh_book
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+refresh_book(sys.argv[1], sys.argv[2])
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) * 1024, after * 1024, time.perf_counter() - started)  # ru_maxrss is in KiB
+"""
+
+
+def grid_book(path: Path, n: int) -> None:
+    """n cells in rows of ten: five numbers, then five native formulas reading them."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Grid")
+    for r in range(n // 10):
+        for c in range(5):
+            sheet.write_number(r, c, r + c)
+        for c in range(5):
+            sheet.write_formula(r, 5 + c, f"=A{r + 1}*{c + 2}+B{r + 1}")
+    book.close()
+
+
+def empty_cells_book(path: Path, megabytes: int) -> None:
+    """A small book whose sheet holds ``megabytes`` MiB of empty cells (a file of some tens of KB)."""
+    import zipfile
+
+    grid_book(path.with_suffix(".src.xlsx"), 10)
+    with zipfile.ZipFile(path.with_suffix(".src.xlsx")) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    cell = b'<c s="0"/>'
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", b'<row r="99">' + cell * (megabytes * 2 ** 20 // len(cell))
+                                        + b"</row></sheetData>", 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def peak_memory(book: Path, out: Path) -> tuple[float, float, float]:
+    """(bytes of peak resident memory a refresh adds to a fresh process that imported everything, the
+    process's whole peak, seconds)."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(book), str(out)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=1800)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1])
+    grown, peak, seconds = done.stdout.split()
+    return float(grown), float(peak), float(seconds)
+
+
+def memory_rows(folder: Path, quick: bool) -> list[dict]:
+    rows = []
+    for n in ((25_000, 50_000, 100_000) if quick else (25_000, 50_000, 100_000, 200_000)):
+        book = folder / f"grid_{n}.xlsx"
+        grid_book(book, n)
+        _, peak, seconds = peak_memory(book, folder / f"grid_{n}_out.xlsx")
+        rows.append({"cells": n, "file_bytes": book.stat().st_size, "process_peak_mb": peak / 2 ** 20,
+                     "seconds": seconds})
+    book = folder / "empty_8mib.xlsx"
+    empty_cells_book(book, 8)
+    _, peak, seconds = peak_memory(book, folder / "empty_out.xlsx")
+    rows.append({"cells": 0, "empty_cells": 8 * 2 ** 20 // 10, "file_bytes": book.stat().st_size,
+                 "process_peak_mb": peak / 2 ** 20, "seconds": seconds})
+    return rows
+
+
+def linear_fit(memory: list[dict]) -> tuple[float, float, float]:
+    """(bytes per cell, bytes at zero cells, largest relative distance of a point from the line) of the
+    process peak against the cell count. "Grows linearly" means the points sit on one line."""
+    points = [(m["cells"], m["process_peak_mb"] * 2 ** 20) for m in memory if m["cells"]]
+    n = len(points)
+    mean_x, mean_y = sum(x for x, _ in points) / n, sum(y for _, y in points) / n
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _ in points)
+    intercept = mean_y - slope * mean_x
+    worst = max(abs(y - (intercept + slope * x)) / y for x, y in points)
+    return slope, intercept, worst
 
 
 def row(name, ours, peer, target=None, met=None, note=""):
@@ -134,9 +220,19 @@ def main() -> int:
         ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "n/a"
         flag = "" if r["met"] is None else (" met" if r["met"] else " MISSED")
         print(f"{r['measurement']:<72}{r['ours_s']:>9.2f}{peer:>9}{ratio:>8}  {r['target'] or ''}{flag} {r['note']}")
+    with tempfile.TemporaryDirectory(prefix="kc-bench-memory-") as folder:
+        memory = memory_rows(Path(folder), args.quick)
+    print(f"\n{'peak memory of one refresh (a fresh process)':<48}{'file KB':>9}{'peak MB':>9}{'s':>7}")
+    for m in memory:
+        label = f"{m['cells']:,} cells" if m["cells"] else f"{m['empty_cells']:,} empty cells (8 MiB of XML)"
+        print(f"{label:<48}{m['file_bytes'] / 1024:>9.0f}{m['process_peak_mb']:>9.0f}{m['seconds']:>7.1f}")
+    slope, intercept, worst = linear_fit(memory)
+    print(f"process peak = {intercept / 2 ** 20:.0f} MB + {slope:.0f} bytes x cells (least squares over the "
+          f"sized books); the furthest point is {worst:.0%} off that line (target <= 15%)"
+          f"{' met' if worst <= 0.15 else ' MISSED'}")
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2), encoding="utf-8")
+    out.write_text(json.dumps({"machine": machine(), "rows": rows, "memory": memory}, indent=2), encoding="utf-8")
     return 0
 
 

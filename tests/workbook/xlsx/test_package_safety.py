@@ -158,15 +158,15 @@ def test_a_257_kb_bomb_is_refused_within_a_second(small, capsys):
 
 MEMORY_PROBE = """
 import resource, sys
+import workbook.calc.fast_engine  # imported before measuring: its import is not the refresh's memory
 from workbook.commands.refresh import refresh_book
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 refresh_book(sys.argv[1], sys.argv[2])
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # KiB -> MiB
 """
 
 
-def peak_growth_mb(book: Path, out: Path) -> float:
-    """Peak resident memory a refresh adds to a fresh process that has imported everything already."""
+def process_peak_mb(book: Path, out: Path) -> float:
+    """Peak resident memory of a fresh process that refreshes ``book`` (imports included, about 50 MB)."""
     done = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(book), str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -174,12 +174,36 @@ def peak_growth_mb(book: Path, out: Path) -> float:
 
 
 def test_a_sheet_of_empty_cells_takes_memory_for_its_bytes_not_per_cell(small):
-    # 8 MiB of empty cells (about 840,000) in a file of some 20 KB: 766 MB before; now the sheet's bytes.
+    # 8 MiB of empty cells (about 840,000) in a file of some 20 KB took 766 MB; now the sheet's bytes.
     book = hostile.empty_cells(small, small.with_name("Empty8.xlsx"), megabytes=8)
     assert book.stat().st_size < 40_000
-    growth = peak_growth_mb(book, small.with_name("Out.xlsx"))
-    assert growth < 80, f"{growth:.0f} MB"
+    peak = process_peak_mb(book, small.with_name("Out.xlsx"))
+    assert peak < 150, f"{peak:.0f} MB"
     assert Workbook.open(small.with_name("Out.xlsx")).value("Model", "A2") == 330
+
+
+def grid_book(path: Path, n: int) -> Path:
+    """n cells in rows of ten: five numbers, then five native formulas reading them."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Grid")
+    for r in range(n // 10):
+        for c in range(5):
+            sheet.write_number(r, c, r + c)
+        for c in range(5):
+            sheet.write_formula(r, 5 + c, f"=A{r + 1}*{c + 2}+B{r + 1}")
+    book.close()
+    return path
+
+
+def test_peak_memory_of_a_refresh_grows_linearly_with_the_cells(tmp_path):
+    sizes = (20_000, 40_000, 80_000)
+    peaks = [process_peak_mb(grid_book(tmp_path / f"g{n}.xlsx", n), tmp_path / f"o{n}.xlsx") for n in sizes]
+    slope = (peaks[-1] - peaks[0]) / (sizes[-1] - sizes[0]) * 2 ** 20    # bytes per cell
+    assert 0 < slope < 3000, peaks
+    middle = peaks[0] + (sizes[1] - sizes[0]) * slope / 2 ** 20         # where the line puts 40,000 cells
+    assert abs(peaks[1] - middle) < 0.2 * peaks[1], peaks
 
 
 # -- written exactly -------------------------------------------------------------------------------------
