@@ -151,8 +151,10 @@ def scratch_folder():
     with contextlib.suppress(OSError):
         sweep_scratch(root)
     folder = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
-    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    # Locked under another name first, then renamed: a sweeping kc never sees an unlocked .lock of ours.
+    fd = os.open(folder / ".lock-new", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)
+    os.rename(folder / ".lock-new", folder / ".lock")
     previous = tempfile.tempdir
     tempfile.tempdir = str(folder)
     try:

@@ -127,6 +127,7 @@ def failing_checks(book: Workbook, stored: dict) -> tuple[int, list[Problem]]:
 
 def check_workbook(book: Workbook) -> tuple[list[Problem], dict]:
     """The problems of an opened workbook, and facts for the summary (checks declared, formula cells)."""
+    book.check_values()
     cells = formula_cells(book)
     check_ranges(cells)
     names = book.names

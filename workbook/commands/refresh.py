@@ -109,6 +109,7 @@ def refreshed(book: Workbook, inputs: dict[str, dict] | None = None) -> Refreshe
     recomputed and the results stored as cached values."""
     if inputs:
         book = with_cached_values(book, {}, inputs)
+    book.check_values()
     before = book.cached_values()
     check_ranges(formula_cells(book))
     values = recalculate(book).values()

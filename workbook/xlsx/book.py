@@ -253,6 +253,30 @@ class Workbook:
         """{sheet: its cells} for every sheet, in workbook order."""
         return {sheet: self.cells(sheet) for sheet in self.sheet_parts}
 
+    CELL_TYPES = frozenset({None, "n", "s", "str", "inlineStr", "b", "e", "d"})
+
+    def check_values(self) -> None:
+        """Every stored value readable as what its type says (a number, a shared string that exists, ...):
+        a damaged cell is one line naming it, before any engine trips over it."""
+        count = len(self.shared_strings)
+        for sheet, cells in self.sheets().items():
+            for cell in cells:
+                kind, raw = cell.cell_type, cell.value_text
+                if kind not in self.CELL_TYPES:
+                    raise BookError(f"{self.path}: {sheet}!{cell.ref} has the unknown cell type {kind!r}")
+                if raw is None or cell.formula is not None and kind != "s":
+                    continue
+                if kind == "s":
+                    if not raw.strip().isdigit() or int(raw) >= count:
+                        raise BookError(f"{self.path}: {sheet}!{cell.ref} points at shared string {raw!r}, which "
+                                        f"does not exist (the table has {count})")
+                elif kind in (None, "n") and raw != "":
+                    try:
+                        float(raw)
+                    except ValueError:
+                        raise BookError(f"{self.path}: {sheet}!{cell.ref} holds {raw[:40]!r}, which is not a "
+                                        f"number") from None
+
     def cached_values(self) -> dict[str, dict]:
         """The values currently stored for every cell that has one: {sheet: {cell: (t, text)}}."""
         out: dict[str, dict] = {}

@@ -305,3 +305,15 @@ def test_cells_without_a_reference_are_placed_by_order(small, capsys):
                         lambda data: re.sub(rb'(<c) r="[A-C]1"', rb"\1", data))
     run(capsys, "set", book, "Second=1000")
     assert values(book)["Model"]["A2"].value == 1220
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda xml: xml.replace(b'<c r="A1"><v>100</v>', b'<c r="A1"><v>lots</v>'), "Model!A1 holds 'lots', which is not a number"),
+    (lambda xml: xml.replace(b'<c r="A1"><v>100</v>', b'<c r="A1" t="s"><v>99</v>'),
+     "Model!A1 points at shared string '99', which does not exist"),
+    (lambda xml: xml.replace(b'<c r="A1"><v>100</v>', b'<c r="A1" t="q"><v>1</v>'), "Model!A1 has the unknown cell type 'q'"),
+])
+def test_a_damaged_cell_value_is_one_line_naming_the_cell(small, capsys, change, message):
+    bad = hostile.edit(small, small.with_name("Cell.xlsx"), hostile.SHEET, change)
+    assert hostile.members(bad)[hostile.SHEET] != hostile.members(small)[hostile.SHEET]
+    refused(capsys, bad, message, verbs=("refresh", "check", "freeze"))
