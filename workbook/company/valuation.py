@@ -1,6 +1,8 @@
-"""The company's valuation computed from its data file: scenarios by DCF, the live target, its rating,
-and the multiple-based cross-check. Used by ``kc value`` and by the workbook builder for the values it
-caches, so the command and the workbook agree to the last digit."""
+"""The company's valuation computed from its data file: the report cases (the source DCF's scenarios
+from revenue x FCF margin, its live target and rating; the source's P/S multiple) and the house view from
+the driver model (``workbook.company.house``: every scenario from its own forecast statements, the
+probability-weighted target, one rating on the house scale). Used by ``kc value``; the workbook computes
+the same figures in its cells, and the tests hold the two together."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 
 import kcfuncs
 from workbook.company import STATEMENTS
+from workbook.company.house import house_view
 
 
 @dataclass(frozen=True)
@@ -76,4 +79,15 @@ def valuation_summary(data: dict) -> dict:
         "rating_zh": kcfuncs.rating(target, v["price"], v["rating_scale"], "zh"),
         "weighted": weighted,
         "multiple": multiple_target(data) if "multiple" in v else None,
+        "house": house_view(data),
     }
+
+
+def balance_gaps(house: dict) -> dict[str, dict[str, float]]:
+    """Total assets - total liabilities and equity, per scenario and model year."""
+    p = house["plan"]
+    out = {}
+    for case in house["cases"]:
+        gap = case.run.role("total_assets") - case.run.role("total_liabilities_and_equity")
+        out[case.name] = dict(zip(p.years, gap.tolist()))
+    return out

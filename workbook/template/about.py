@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from workbook.template.layout import Model, Writer
-
 
 ABOUT = [
     ("How to use", [
-        "Change inputs only on the Assumptions sheet (blue on yellow). Pick the live scenario there; DCF, Sensitivity,",
-        "Rating and Summary follow. Statements are data from the company data file; subtotal checks sit under each.",
-        "The Checks sheet gathers every tie-out and audit difference; Summary shows its single OK / NOT OK.",
+        "Pick the live scenario on the Assumptions sheet (Scenario): drivers, statements, DCF, sensitivity and the",
+        "Summary follow. Change drivers on the Drivers sheet (blue cells: explicit years and the steady state).",
+        "The house target weights every scenario (Scenarios sheet) by the probabilities on the Assumptions sheet.",
+        "The Checks sheet gathers every tie-out, balance and audit; the Summary and the cover show its OK / NOT OK.",
+    ]),
+    ("The model", [
+        "Reported years are as printed in the source, rounding gaps shown as their own lines; forecast years follow",
+        "the rules of the data file (workbook.company.forecast): net profit flows to the cash flow and to equity,",
+        "ending cash to the balance sheet, and a revolving credit facility keeps cash at its minimum (the plug).",
+        "FCFF = EBIT x (1 - t) + D&A - capex - increase in NWC, reconciled to operating cash flow + after-tax",
+        "interest - capex. Discounting: dated from the valuation date (days / 365), flows at period ends or mid-period,",
+        "the valuation date's year from that date (the stub); Gordon terminal value at the final flow's date.",
     ]),
     ("Where the functions come from", [
         "KC_* functions are the Python valuation core (kcfuncs) served to Excel by xlwings (module addin.functions).",
@@ -22,11 +29,10 @@ ABOUT = [
         "On Linux or a server, `kc refresh` recomputes every formula and rewrites only the stored values.",
     ]),
     ("Units and conventions", [
-        "Money in CNY millions; shares in millions; per-share values in HK$ (FX = HKD per CNY), per ADS in US$.",
-        "Discounting: end of year by default (flows at t = 1..n, as Excel NPV); mid-year shifts them half a year.",
-        "Terminal value: Gordon growth on the final flow grown one year, discounted from the end of the last year.",
-        "Rating: upside = target / price - 1; Buy at +20% or more, Sell at -20% or less; Overweight/Underweight at",
-        "+/-10% (see the Rating sheet). Errors show as a short message in the cell, never a traceback.",
+        "Money in CNY millions; shares in millions; per-share values in HK$ (FX = HKD per CNY), per ADS in US$ at the",
+        "valuation date's CNY per USD. The report cases keep their own conventions and rates.",
+        "Rating: the house scale on the Rating sheet (KC_RATING reads it); each report on its own scale.",
+        "Errors show as a short message in the cell, never a traceback.",
     ]),
 ]
 
@@ -49,3 +55,4 @@ def write_about(w: Writer, model: Model) -> None:
         w.text(row, 0, line)
         row += 1
     w.ws.write(row + 1, 0, f"Data file: {Path(model.data.get('_path', '')).name}", f["note"])
+    w.reach(row + 1, 0)

@@ -3,15 +3,17 @@ records where things landed, currency labels, and the ``Writer`` with the templa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 
 # Notes on inputs that hold for any company; the rest come from the data file's valuation.sources.
-GENERIC_NOTES = ("Convention", "Scenario", "RatingScale", "TieTolerance", "DataFile")
-SHEET_ORDER = ("Summary", "Assumptions", "DCF", "Sensitivity", "Rating", "Comps", "Income Statement",
-               "Balance Sheet", "Cash Flow", "Checks", "Self-check", "About", "xlwings.conf")
+GENERIC_NOTES = ("Convention", "Scenario", "RatingScale", "TieTolerance", "DataFile", "Timing", "Stub")
+SHEET_ORDER = ("Cover", "Summary", "Assumptions", "Drivers", "Income Statement", "Balance Sheet", "Cash Flow", "DCF",
+               "Scenarios", "Sensitivity", "Report cases", "Comps", "Rating", "Checks", "Self-check", "Change log",
+               "About", "xlwings.conf")
 STATEMENT_SHEETS = {"income_statement": ("Income Statement", "损益表"), "balance_sheet": ("Balance Sheet", "资产负债表"),
                     "cash_flow": ("Cash Flow", "现金流量表")}
 FIRST_VALUE_COL = 2          # column C: labels take A (English) and B (中文)
@@ -19,6 +21,7 @@ UDF_MODULE = "addin.functions"
 SENS_WACC_STEPS = 7          # rows of the WACC x g grids, centred on the live WACC
 SENS_GROWTH_STEPS = 5        # columns, centred on the live terminal growth
 EXIT_MULTIPLES = (10, 12, 14, 16, 18)
+VERSION = "2.0"              # of the template; the Change log sheet lists what each version changed
 
 
 def cell(row: int, col: int, absolute: bool = False) -> str:
@@ -33,20 +36,60 @@ def on(sheet: str, ref: str) -> str:
     return f"'{sheet}'!{ref}"
 
 
+def local(sheet: str, here: str, ref: str) -> str:
+    """``ref`` on ``sheet`` as written on sheet ``here`` (no sheet prefix on its own sheet)."""
+    return ref if sheet == here else on(sheet, ref)
+
+
 @dataclass
 class Model:
-    """Where things landed, so later sheets can refer to them."""
+    """Where things landed, so later sheets can refer to them. Columns: every model year has one column,
+    the same on every sheet that lays years out (statements, Drivers, DCF, Scenarios, Checks)."""
 
     data: dict
-    years: list[str]
+    plan: object                                                            # workbook.company.forecast.Plan
+    house: dict                                                             # workbook.company.house.house_view
     line_cells: dict[str, tuple[str, int]] = field(default_factory=dict)   # key -> (sheet, row) of the live line
-    printed_cells: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> row of the figure as printed
+    printed_cells: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (sheet, row) as printed
+    diff_cells: dict[str, tuple[str, int]] = field(default_factory=dict)   # key -> (sheet, row) of live - printed
+    driver_rows: dict[str, dict[str, int]] = field(default_factory=dict)   # driver -> {scenario or "live": row}
     checks: list[dict] = field(default_factory=list)                        # rows for the Checks sheet
     refs: dict[str, str] = field(default_factory=dict)                      # named places
+    notes: dict[str, list[str]] = field(default_factory=dict)              # sheet -> numbered notes
 
-    def printed_ref(self, key: str, year_index: int, absolute: bool = False) -> str:
+    @property
+    def years(self) -> list[str]:
+        return self.plan.years
+
+    def col(self, year: str) -> int:
+        return FIRST_VALUE_COL + self.plan.years.index(year)
+
+    def source_col(self, year: str) -> int:
+        """Columns of the source years are the model's columns of the same years."""
+        return self.col(year)
+
+    def live(self, key: str, year: str, here: str = "", absolute: bool = False) -> str:
+        sheet, row = self.line_cells[key]
+        return local(sheet, here, cell(row, self.col(year), absolute))
+
+    def printed_ref(self, key: str, year: str, here: str = "") -> str:
         sheet, row = self.printed_cells[key]
-        return on(sheet, cell(row, FIRST_VALUE_COL + year_index, absolute))
+        return local(sheet, here, cell(row, self.col(year)))
+
+    def live_driver(self, key: str, col: int, here: str = "", scenario: str = "live") -> str:
+        """The driver ``key`` of ``scenario`` (default: the live one) in column ``col``, on the Drivers sheet."""
+        return local("Drivers", here, cell(self.driver_rows[key][scenario], col))
+
+    def data_line(self, key: str) -> dict:
+        return next(line for s in ("income_statement", "balance_sheet", "cash_flow") for line in self.data[s]
+                    if line["key"] == key)
+
+    def note(self, sheet: str, text: str) -> str:
+        """A numbered note of ``sheet`` (printed under its tables); returns its marker, e.g. "(3)"."""
+        items = self.notes.setdefault(sheet, [])
+        if text not in items:
+            items.append(text)
+        return f"({items.index(text) + 1})"
 
 
 CURRENCY_SYMBOLS = {"HKD": ("HK$", "港元"), "USD": ("US$", "美元"), "CNY": ("CNY", "人民币"), "EUR": ("€", "欧元"),
@@ -126,12 +169,36 @@ def explicit_skips(formula: str) -> str:
     return "".join(out)
 
 
+# XlsxWriter prefixes Excel 365 function names (_xlfn.) with about 30 regular-expression passes over every
+# formula; the template uses none of those functions, so one search decides whether the passes are needed.
+_FUTURE = re.compile(r"\b(ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|MAKEARRAY|"
+                     r"MAP|RANDARRAY|REDUCE|SCAN|SINGLE|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|TOCOL|TOROW|UNIQUE|"
+                     r"VSTACK|WRAPCOLS|WRAPROWS|XLOOKUP)\(")
+
+
+_LINK = re.compile(r"='[^']+'!\$?[A-Z]{1,3}\$?\d+")
+
+
+def _quick_prepare(original):
+    def prepare(formula, expand_future_functions=False):
+        if expand_future_functions or _FUTURE.search(formula):
+            return original(formula, expand_future_functions)
+        if formula.startswith("{"):
+            formula = formula[1:]
+        if formula.startswith("="):
+            formula = formula[1:]
+        return formula[:-1] if formula.endswith("}") else formula
+    return prepare
+
+
 class Writer:
     """An XlsxWriter worksheet with the template's conventions."""
 
     def __init__(self, book, formats, name: str, localise=lambda text: text):
         self.book, self.f, self.name, self.tr = book, formats, name, localise
         self.ws = book.add_worksheet(name)
+        if not self.ws.use_future_functions:
+            self.ws._prepare_formula = _quick_prepare(self.ws._prepare_formula)
         self.extent = [0, 0]  # last row and column written, for the print area
         self.ws.set_column(0, 0, 34)
         self.ws.set_column(1, 1, 18)
@@ -161,7 +228,9 @@ class Writer:
         self.reach(row, col + len(values) - 1)
 
     def formula(self, row: int, col: int, text: str, fmt: str = "number") -> None:
-        self.ws.write_formula(row, col, explicit_skips(text), self.f[fmt])
+        if f"{fmt}_link" in self.f and _LINK.fullmatch(text):  # a link to another sheet is green
+            fmt = f"{fmt}_link"
+        self.ws.write_formula(row, col, explicit_skips(text) if "KC_" in text else text, self.f[fmt])
         self.reach(row, col)
 
     def reach(self, row: int, col: int) -> None:
@@ -173,7 +242,28 @@ class Writer:
         self.formula(row, 2, formula, fmt)
         return row + 1
 
+    def value(self, row: int, col: int, value, fmt: str = "number") -> None:
+        """A constant (number, text or None for a formatted blank)."""
+        if value is None:
+            self.ws.write_blank(row, col, None, self.f[fmt])
+        else:
+            self.ws.write(row, col, self.tr(value) if isinstance(value, str) else value, self.f[fmt])
+        self.reach(row, col)
+
     def define(self, name: str, row: int, col: int, row2: int | None = None, col2: int | None = None) -> str:
         target = cell(row, col, True) if row2 is None else span(row, col, row2, col2, True)
         self.book.define_name(name, f"={on(self.name, target)}")
         return name
+
+    def write_notes(self, model: Model, row: int, width_cols: int = 12) -> int:
+        """The sheet's numbered notes, one per row under its tables; returns the next row."""
+        items = model.notes.get(self.name, [])
+        if not items:
+            return row
+        self.text(row, 0, "Notes", "section")
+        row += 1
+        for k, text in enumerate(items, start=1):
+            self.ws.write(row, 0, self.tr(f"({k}) {text}"), self.f["note_line"])
+            self.reach(row, min(width_cols, self.extent[1]))
+            row += 1
+        return row + 1
