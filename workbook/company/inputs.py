@@ -19,9 +19,16 @@ MARKET_INPUTS = {
     "Scenario": ("valuation", "live_scenario"), "RatingScale": ("valuation", "rating_scale"),
     "PS_Multiple": ("valuation.multiple", "multiple"), "PS_Year": ("valuation.multiple", "metric_year"),
     "PS_Count": ("valuation.multiple", "count"),
+    # The driver model's (workbook.template): house DCF options and the report P/S case's own rate and price.
+    "Timing": ("house", "timing"), "Stub": ("house", "stub"), "PS_FX": ("valuation.multiple", "ads_fx"),
+    "PS_Price": ("valuation.multiple", "price"),
 }
 CASE_FIELDS = {"Revenue": "base_revenue_m", "Growth": "growth", "Margins": "fcf_margin", "WACC": "wacc",
                "TerminalGrowth": "terminal_growth"}
+
+
+HOUSE_FIELDS = ("probability", "risk_free", "beta", "equity_risk_premium", "country_premium", "pre_tax_cost_of_debt",
+                "tax_rate", "terminal_growth", "wacc_override")
 
 
 def line_name(key: str) -> str:
@@ -60,6 +67,38 @@ def input_sources(data: dict) -> dict[str, tuple[object, str]]:
         for field, key in CASE_FIELDS.items():
             if key in case:
                 out[case_name(case["name"], field)] = (case[key], f"scenarios.{case['name']}.{key}")
+    out.update(_driver_model_sources(data))
+    return out
+
+
+def _driver_model_sources(data: dict) -> dict[str, tuple[object, str]]:
+    """The driver model's inputs: each scenario's house valuation inputs (House_<scenario>_<field>) and each
+    driver's explicit values (Drv_<driver>_<scenario>) and steady state (Drv_<driver>_<scenario>_Final), laid
+    out as workbook.company.forecast reads them (the final value is its own cell unless every year is given)."""
+    out: dict[str, tuple[object, str]] = {}
+    for case in data.get("house_cases", []) or []:
+        if not isinstance(case, dict) or "name" not in case:
+            continue
+        for field in HOUSE_FIELDS:
+            if field in case:
+                out[f"House_{case['name']}_{field}"] = (case[field], f"house_cases.{case['name']}.{field}")
+    years = data.get("forecast", {}).get("years") if isinstance(data.get("forecast"), dict) else None
+    if not isinstance(years, list):
+        return out
+    for driver in data.get("drivers", []) or []:
+        if not isinstance(driver, dict) or "key" not in driver:
+            continue
+        for name, values in driver.items():
+            if name in ("key", "en", "zh", "unit", "actual", "basis", "note") or not isinstance(values, list) \
+                    or not values:
+                continue
+            where = f"drivers.{driver['key']}.{name}"
+            base = f"Drv_{driver['key']}_{name}"
+            if len(values) == len(years):
+                out[base] = (list(values), where)
+            else:
+                out[base] = (list(values[:-1]) if len(values) > 1 else list(values), where)
+                out[f"{base}_Final"] = (values[-1], f"{where}[{len(values)}]")
     return out
 
 
