@@ -57,11 +57,15 @@ def changed_cells(before: dict, after: dict) -> set:
 
 def the_old_way(book_copy, tmp_path, **by_name):
     """The same inputs written cell by cell, then a plain refresh: what kc set must equal."""
-    from tests.conftest import inputs
+    from workbook.xlsx.references import range_cells
 
+    names = Workbook.open(book_copy).names
+    cells: dict = {}
+    for name, value in by_name.items():
+        sheet, ref = names[name]
+        cells.setdefault(sheet, {}).update(zip(range_cells(ref), value if isinstance(value, list) else [value]))
     reference = tmp_path / "Reference.xlsx"
-    write_cached_values(book_copy, reference, {}, inputs(book_copy, **by_name))
-    # Text typed by kc set goes in as an inline string, like write_cached_values writes it.
+    write_cached_values(book_copy, reference, {}, cells)
     refresh_book(reference)
     return every_value(reference)
 
@@ -70,6 +74,7 @@ def the_old_way(book_copy, tmp_path, **by_name):
     ("Case_base_WACC=11%", "Case_base_WACC", {"Case_base_WACC": 0.11}),
     ("Case_base_TerminalGrowth=2.5%", "Case_base_TerminalGrowth", {"Case_base_TerminalGrowth": 0.025}),
     ("Scenario=bull", "Scenario", {"Scenario": "bull"}),
+    ("Case_base_Growth=10%,10%,10%,10%", "Case_base_Growth", {"Case_base_Growth": [0.1] * 4}),
     ("ValuationDate=2025-12-31", "ValuationDate",
      {"ValuationDate": float((dt.date(2025, 12, 31) - dt.date(1899, 12, 30)).days)}),
 ])
