@@ -114,7 +114,8 @@ def write_dcf(w: Writer, model: Model) -> None:
     w.text(b0, 0, "Equity bridge: the balance sheet at the valuation date (interpolated)", "section")
     prev_year, stub_year = (p.history[-1] if t.first == 0 else p.forecast[t.first - 1]), p.forecast[t.first]
     w.header(b0 + 1, "Item", "项目", [prev_year, stub_year, "Valuation date"])
-    w.labels(b0 + 2, f"Share of {stub_year} elapsed at the valuation date", "已过比例")
+    w.labels(b0 + 2, f"Valuation date, and the share of {stub_year} elapsed by then", "估值日及已过比例")
+    w.formula(b0 + 2, 3, "=ValuationDate", "date")
     share_elapsed = f"(MAX(ValuationDate,{cell(d['start'], first_dcf)})-{cell(d['start'], first_dcf)})/" \
                     f"({cell(d['end'], first_dcf)}-{cell(d['start'], first_dcf)})"
     w.formula(b0 + 2, 4, "=" + share_elapsed, "percent")

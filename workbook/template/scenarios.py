@@ -63,7 +63,7 @@ def write_scenarios(w: Writer, model: Model) -> None:
                 elif line.kind == "gap":
                     if line.statement != "balance_sheet":
                         continue
-                    text = f"={cell(r, col - 1)}"
+                    text = f"={cell(r, col - 1)}" if k > hist else f"={model.live(line.key, years[k - 1], sheet)}"
                 else:
                     text = "=" + forecast_formula(
                         model, line.rule, k, sheet,
@@ -74,11 +74,12 @@ def write_scenarios(w: Writer, model: Model) -> None:
         r = top + len(p.lines)
         w.ws.set_row(r, None, None, {"collapsed": True})
         v = {"tax": r, "ebit": r + 1, "da": r + 2, "capex": r + 3, "dnwc": r + 4, "fcff": r + 5, "flow": r + 6,
-             "check": r + 7}
+             "check": r + 7, "balance": r + 8}
         labels = {"tax": "Tax rate", "ebit": "EBIT", "da": "D&A", "capex": "Capex (as spent)",
                   "dnwc": "Increase in net working capital", "fcff": "FCFF (KC_FCFF)",
                   "flow": "Flow discounted (FCFF x share counted, DCF sheet)",
-                  "check": "Live scenario only: |this block - the statements| (revenue, net profit, assets, cash, FCFF)"}
+                  "check": "Live scenario only: |this block - the statements| (revenue, profit, assets, L+E, cash, FCFF)",
+                  "balance": "Balance check: total assets - total liabilities and equity"}
         for key, en in labels.items():
             w.labels(v[key], en, "", "label_bold" if key in ("fcff", "flow") else "label")
         roles = p.roles
@@ -101,16 +102,23 @@ def write_scenarios(w: Writer, model: Model) -> None:
                                       f"{cell(v['capex'], col)},{cell(v['dnwc'], col)})", "number_bold")
             if col >= first_dcf:
                 w.formula(v["flow"], col, f"={cell(v['fcff'], col)}*{on('DCF', cell(d['share'], col))}", "number_bold")
-            keys = [roles["revenue"], roles["net_profit"], roles["total_assets"], roles["bs_cash"]]
+            keys = [roles["revenue"], roles["net_profit"], roles["total_assets"], roles["total_liabilities_and_equity"],
+                    roles["bs_cash"]]
             diffs = "+".join(f"ABS({cell(rows[key], col)}-{model.live(key, year, sheet)})" for key in keys)
             diffs += f"+ABS({cell(v['fcff'], col)}-{on('DCF', cell(model.refs['dcf_rows']['fcff'], col))})"
             w.formula(v["check"], col, f'=IF(Scenario="{name}",ROUND({diffs},9),0)', "diff")
+            w.formula(v["balance"], col, f"=ROUND({cell(rows[roles['total_assets']], col)}-"
+                                         f"{cell(rows[roles['total_liabilities_and_equity']], col)},9)", "number1")
         model.checks.append({"en": f"Scenarios: the {name} block = the statements when {name} is live",
                              "zh": f"情景：{name} 与报表一致",
                              "cells": [f"{on(sheet, cell(v['check'], FIRST_VALUE_COL + k))}<=1E-6"
                                        for k in range(hist, len(years))], "years": list(p.forecast)})
+        model.checks.append({"en": f"Scenarios: the {name} balance sheet balances in every forecast year (1E-6)",
+                             "zh": f"情景：{name} 资产负债表平衡",
+                             "cells": [f"ABS({on(sheet, cell(v['balance'], FIRST_VALUE_COL + k))})<=1E-6"
+                                       for k in range(hist, len(years))], "years": list(p.forecast)})
         # Net debt at the valuation date from this block's balance sheets.
-        b = r + 9
+        b = r + 10
         t = model.house["timing"]
         prev_col, stub_col = first_dcf - 1, first_dcf
         share = on("DCF", cell(model.refs["bridge_row"] + 2, 4))

@@ -38,7 +38,10 @@ def place_lines(model: Model) -> None:
             row += 2
         model.refs[f"{statement}_ratio_row"] = row
         row += 2 + len(_ratios(model, statement))
-        model.refs[f"{statement}_source_row"] = row
+        notes = sum(1 for line in lines if line.note)
+        model.refs[f"{statement}_notes_row"] = row
+        row += notes + 2 if notes else 0
+        model.refs[f"{statement}_source_row"] = row   # printed from a new page
         row += 2
         for line in lines:
             if line.source is None:
@@ -105,8 +108,11 @@ def write_statement(w: Writer, model: Model, statement: str) -> None:
                 w.formula(row, FIRST_VALUE_COL + k, text, fmt)
         row += 1
 
-    # The source block.
+    w.write_notes(model, model.refs[f"{statement}_notes_row"])
+
+    # The source block, on its own page.
     row = model.refs[f"{statement}_source_row"]
+    w.ws.set_h_pagebreaks([row])
     w.text(row, 0, f"As printed in the source ({source_label}): reported years feed the model above; "
                    f"{', '.join(p.reference_years) or 'no forecast years'} are the source's own forecast, "
                    "for reference", "section")
@@ -148,8 +154,6 @@ def write_statement(w: Writer, model: Model, statement: str) -> None:
         model.refs["revenue_source_header"] = (sheet, on(sheet, f"{cell(src, first, True)}:{cell(src, last_src, True)}"))
         model.refs["year_header"] = on(sheet, f"{cell(3, FIRST_VALUE_COL, True)}:{cell(3, last, True)}")
         model.refs["revenue_live_row"] = on(sheet, f"{cell(revenue_row, FIRST_VALUE_COL, True)}:{cell(revenue_row, last, True)}")
-    row = model.refs[f"{statement}_end_row"] + 1
-    w.write_notes(model, row)
     w.ws.freeze_panes(4, 2)
     w.ws.repeat_rows(3)
 
