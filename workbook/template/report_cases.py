@@ -6,7 +6,9 @@ prints, and the difference."""
 
 from __future__ import annotations
 
+from workbook.company.forecast import ExpressionError, parse, to_excel, walk
 from workbook.company.inputs import case_name
+from workbook.errors import BookError
 from workbook.template.layout import FIRST_VALUE_COL, Model, Writer, cell, on, span
 
 SCENARIO_ZH = {"bear": "悲观", "base": "基准", "bull": "乐观"}
@@ -236,5 +238,56 @@ def write_report_cases(w: Writer, model: Model) -> None:
         w.formula(row, 2, f"=KC_MULTIPLE_TARGET(PS_Multiple,INDEX({model.refs['revenue_live_row']},"
                           f"MATCH(PS_Year,{model.refs['year_header']},0)),PS_Count,1/ADS_FX)", "per_share")
         row += 2
+    row = _reference_tables(w, model, row)
     w.write_notes(model, row)
     w.ws.freeze_panes(0, 2)
+
+
+def _reference_tables(w: Writer, model: Model, row: int) -> int:
+    """The source's printed headline and ratio tables (forecast.reference_tables), each row beside the same
+    ratio computed by the live model (its ``live`` expression over the statement lines)."""
+    p, data = model.plan, model.data
+    names = data.get("forecast", {}).get("reference_tables", [])
+    years = p.source_years
+    for name in names:
+        table = data.get(name)
+        entries = table if isinstance(table, list) else [dict(v, key=k) for k, v in (table or {}).items()
+                                                           if isinstance(v, dict)]
+        entries = [e for e in entries if isinstance(e.get("values"), list) and len(e["values"]) == len(years)]
+        if not entries:
+            continue
+        w.text(row, 0, f"The source's table '{name}' as printed, and the live model's same figure", "section")
+        row += 1
+        w.header(row, "Line", "项目", years)
+        row += 1
+        for entry in entries:
+            unit = entry.get("unit", "percent")
+            w.labels(row, entry.get("en", entry["key"]), entry.get("zh", ""))
+            for j, value in enumerate(entry["values"]):
+                w.value(row, FIRST_VALUE_COL + j, value, f"{unit}_input")
+            if entry.get("live"):
+                try:
+                    rule = parse(entry["live"], entry["key"])
+                except ExpressionError as error:
+                    raise BookError(f"data file {data.get('_path', '')}: {name}.{entry['key']}.live: {error}") from None
+                lagged = any(node[0] == "line" and node[2] for node in walk(rule))
+                w.labels(row + 1, "  live model", "模型", "label_indent")
+                for j, year in enumerate(years):
+                    k = p.years.index(year)
+                    if k == 0 and lagged:
+                        continue
+                    for node in walk(rule):
+                        if node[0] == "line" and node[1] not in model.line_cells:
+                            raise BookError(f"data file {data.get('_path', '')}: {name}.{entry['key']}.live uses "
+                                            f"unknown line '{node[1]}'")
+                    text = to_excel(rule, lambda key, lag, k=k: model.live(key, p.years[k - lag], w.name),
+                                    lambda key: "0")
+                    w.formula(row + 1, FIRST_VALUE_COL + j, "=" + text, unit)
+                row += 1
+            row += 1
+        note = table.get("live_note") if isinstance(table, dict) else None
+        if note:
+            w.text(row, 0, note, "note")
+            row += 1
+        row += 1
+    return row

@@ -375,3 +375,26 @@ def test_source_ties_fail_exactly_where_the_data_file_says(built_book, example_b
                     seen += 1
         assert seen >= 20
         assert book["Checks"]["C4"].value == "OK"
+
+
+def test_the_sources_printed_ratios_are_reproduced_by_the_live_model_in_reported_years(built_book):
+    """Seed 000's headline and ratio tables, printed in the book beside the live model's same figure: in the
+    reported years the live model reproduces each within the table's rounding, except where the data file
+    documents that the source differs (attributable net profit; ratios on totals that omit a line)."""
+    documented = {"Net profit (headline; attributable to ordinary shareholders)", "Net margin (headline)",
+                  "Earnings per share (CNY; per ADS)", "P/S multiple (at the 2025-05-14 price)",
+                  "Liabilities / equity (as printed: in fact current assets / equity)", "Revenue / total assets", "Total assets / equity"}
+    sheet = values(built_book)["Report cases"]
+    seen = 0
+    for r in range(1, sheet.max_row):
+        if sheet.cell(r + 1, 1).value != "  live model":
+            continue
+        label = sheet.cell(r, 1).value
+        for c in (3, 4):                                   # 2023A, 2024A
+            printed, live = sheet.cell(r, c).value, sheet.cell(r + 1, c).value
+            if live is None or label in documented:
+                continue
+            tolerance = 0.5 if abs(printed) > 2 else 0.0006
+            assert live == pytest.approx(printed, abs=tolerance), (label, c)
+            seen += 1
+    assert seen >= 18
