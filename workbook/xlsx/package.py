@@ -46,7 +46,6 @@ MAX_CELLS = 2_000_000
 CHUNK_BYTES = 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and encrypted (password-protected) .xlsx
 # A cell or shared-string start tag, with or without a namespace prefix (<c r=..>, <x:c/>, <si>).
-_COUNTED = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(c|si)[\s/>]")
 _COUNTED_TEXT = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?(c|si)[\s/>]")
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']+)["']""")
 
@@ -187,6 +186,17 @@ class Budget:
             raise BookError(f"{self.path}: more than {MAX_CELLS:,} shared strings (at {name}), over the limit")
 
 
+_CELL_TAGS = (b"<c ", b"<c>", b"<c/", b":c ", b":c>", b":c/", b"<c\t", b"<c\n", b"<c\r")
+_STRING_TAGS = (b"<si>", b"<si ", b"<si/", b":si>", b":si ", b":si/")
+
+
+def count_tags(chunk: bytes) -> tuple[int, int]:
+    """(cells, shared strings) starting in ``chunk``: bytes.count, no allocation per match (a bomb of
+    millions of <c/> is counted at memory speed). ``:c `` also counts prefixed cells (<x:c ...>); text
+    that happens to hold ':c ' only makes the count cautious."""
+    return sum(chunk.count(t) for t in _CELL_TAGS), sum(chunk.count(t) for t in _STRING_TAGS)
+
+
 def _utf16_codec(head: bytes) -> str | None:
     """'utf-16-le' / 'utf-16-be' for a part that starts like UTF-16 XML (with or without a BOM)."""
     if head[:2] == codecs.BOM_UTF16_LE or head[:2] == b"<\x00":
@@ -222,10 +232,12 @@ def read_member(package: zipfile.ZipFile, name: str, budget: Budget) -> bytes:
                 if counting:
                     if not chunks and decoder is None and _utf16_codec(chunk):
                         decoder = codecs.getincrementaldecoder(_utf16_codec(chunk))("replace")
-                    found = (_COUNTED_TEXT.findall(decoder.decode(chunk)) if decoder
-                             else _COUNTED.findall(chunk))
-                    strings = found.count("si" if decoder else b"si")
-                    cells = len(found) - strings
+                    if decoder:
+                        found = _COUNTED_TEXT.findall(decoder.decode(chunk))
+                        strings = found.count("si")
+                        cells = len(found) - strings
+                    else:
+                        cells, strings = count_tags(chunk)
                 budget.spend(name, len(chunk), cells, strings)
                 chunks.append(chunk)
     except BookError:
