@@ -7,8 +7,9 @@ then all together (each scenario's WACC above its terminal growth). A bad value 
 input and the value.
 
 Names are matched as Excel matches them, without regard to case. A name whose cell is computed rather
-than typed (``WACC``, the live scenario's column) stands for the live scenario's input when the template
-has one (``Case_<live>_WACC``), and says so.
+than typed (``WACC``, the live scenario's column) stands for the live scenario's input ``Case_<live>_WACC``
+when its formula reads that cell (so setting it moves the computed value), and says so; otherwise it is
+refused, naming the inputs it reads.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from workbook.company.inputs import input_sources
 from workbook.errors import BookError
 from workbook.xlsx import references as pkg
 from workbook.xlsx.book import Workbook
-from workbook.xlsx.formula_text import resolved_formulas
+from workbook.xlsx.formula_text import precedents, resolved_formulas
 
 
 @dataclass
@@ -118,13 +119,50 @@ class Inputs:
             return self.scenarios() or None
         return None
 
+    def reads(self, name: str) -> set[tuple[str, str]]:
+        """The cells the formulas of ``name``'s cells read directly."""
+        sheet, _, cells = self.target(name)
+        formulas = self.formulas(sheet)
+        found = set()
+        for cell in cells:
+            if cell in formulas:
+                found.update(precedents(sheet, formulas[cell], self.book.names))
+        return found
+
     def live_alias(self, name: str) -> str | None:
-        """``WACC`` -> ``Case_base_WACC`` when WACC is computed from the live scenario's column."""
+        """``WACC`` -> ``Case_base_WACC`` when the cell of WACC is computed by reading that input (the live
+        scenario's column); None when it reads something else (then setting the case would not move it)."""
         live = self.live_scenario()
         if live is None:
             return None
         field_name = name[5:] if name.lower().startswith("live_") else name
-        return self.lookup(f"Case_{live}_{field_name}")
+        alias = self.lookup(f"Case_{live}_{field_name}")
+        if alias is None or self.is_computed(alias):
+            return None
+        sheet, _, cells = self.target(alias)
+        return alias if {(sheet, c) for c in cells} <= self.reads(name) else None
+
+    def upstream_inputs(self, name: str, limit: int = 4) -> list[str]:
+        """Named input cells the formulas of ``name`` read, directly or through other formulas (a hint)."""
+        owner = {}
+        for other in self.book.names:
+            sheet, ref = self.book.names[other]
+            if pkg.range_size(ref) <= 1000:
+                for cell in pkg.range_cells(ref):
+                    owner.setdefault((sheet, cell), other)
+        seen, todo, found = set(), list(self.reads(name)), []
+        while todo and len(seen) < 5000 and len(found) < limit:
+            key = todo.pop(0)
+            if key in seen:
+                continue
+            seen.add(key)
+            sheet, cell = key
+            formulas = self.formulas(sheet) if sheet in self.book.sheet_parts else {}
+            if cell in formulas:
+                todo.extend(precedents(sheet, formulas[cell], self.book.names))
+            elif key in owner and owner[key] not in found and owner[key] != name:
+                found.append(owner[key])
+        return found
 
     def kind(self, name: str, sheet: str, cells: list[str]) -> rules.Kind:
         return rules.kind_of(name) or rules.kind_of_cell(self.book.value(sheet, cells[0]))
@@ -160,8 +198,10 @@ def from_assignments(book: Workbook, assignments: list[str], plan: Plan | None =
         if inputs.is_computed(name):
             alias = inputs.live_alias(name)
             sheet, ref, _ = inputs.target(name)
-            if alias is None or inputs.is_computed(alias):
-                raise BookError(f"{book.path}: {name} ({sheet}!{ref}) is computed by a formula, not an input")
+            if alias is None:
+                upstream = inputs.upstream_inputs(name)
+                hint = f"; it reads {', '.join(upstream)}" if upstream else ""
+                raise BookError(f"{book.path}: {name} ({sheet}!{ref}) is computed by a formula, not an input{hint}")
             note = f"{name} is the live scenario's, {alias}"
             name = alias
         sheet, ref, cells = inputs.target(name)

@@ -49,9 +49,9 @@ PATTERNS: tuple[tuple[re.Pattern, Kind], ...] = (
     (re.compile(r"Case_.+_(WACC|TerminalGrowth|Growth|Margins)"), RATE),
     (re.compile(r"Case_.+_Revenue"), POSITIVE),
     (re.compile(r"Line_.+"), NUMBER),
-    # Names that say they hold a rate (a tax rate, a risk premium, a margin path): typed as 11%, and
-    # "11" is the slip of a missing % sign.
-    (re.compile(r".*(Rate|Rates|Margin|Margins|Growth|WACC|Premium|Yield|Spread)", re.I), RATE),
+    # Names that say they hold a rate or a ratio (a tax rate, a risk premium, a margin path, a payout
+    # ratio): typed as 11%, and "11" is the slip of a missing % sign.
+    (re.compile(r".*(rate|margin|growth|wacc|premium|yield|spread|ratio|risk_free).*", re.I), RATE),
 )
 
 
