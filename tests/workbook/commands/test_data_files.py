@@ -36,9 +36,14 @@ def test_a_partial_data_file_changes_only_its_keys(book_copy, tmp_path, capsys):
     assert code == 0, err
     after = {n: value(book_copy, n) for n in before}
     assert after == {**before, "Price": 9.1, "Case_base_WACC": 0.11}   # Shares stays 5000: not reverted
-    assert "Price Assumptions!C6: 8.3 -> 9.1" in out
-    assert "Case_base_WACC Assumptions!D40: 10.5% -> 11.0%" in out
+    assert f"Price {where(book_copy, 'Price')}: 8.3 -> 9.1" in out
+    assert f"Case_base_WACC {where(book_copy, 'Case_base_WACC')}: 10.5% -> 11.0%" in out
     assert "2 inputs changed (0 unchanged)" in out
+
+
+def where(path, name) -> str:
+    sheet, ref = named(path, name)
+    return f"{sheet}!{ref}"
 
 
 def test_the_options_dates_and_multiples_of_a_data_file_are_applied(book_copy, tmp_path, capsys):
@@ -48,7 +53,7 @@ def test_the_options_dates_and_multiples_of_a_data_file_are_applied(book_copy, t
     assert code == 0, err
     assert [value(book_copy, n) for n in ("Scenario", "Convention", "RatingScale", "PS_Multiple", "PS_Count")] == \
         ["bull", "mid", "buy_hold_sell", 4.0, 280.0]
-    assert "ValuationDate Assumptions!C5: 2025-09-16 -> 2025-12-31" in out
+    assert f"ValuationDate {where(book_copy, 'ValuationDate')}: 2025-09-16 -> 2025-12-31" in out
     assert "6 inputs changed" in out
 
 

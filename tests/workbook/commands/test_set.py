@@ -105,12 +105,23 @@ def test_set_growth_path_and_the_value_it_gives(book_copy, capsys):
     assert [book.value(sheet, c) for c in range_cells(ref)] == [0.1] * 4
 
 
-def test_a_computed_name_stands_for_the_live_scenarios_input(book_copy, capsys):
-    code, out, err = run(capsys, "set", book_copy, "wacc=12%")   # names match without regard to case
+def test_a_live_name_stands_for_the_live_scenarios_input_when_it_reads_it(tmp_path, capsys):
+    import xlsxwriter
+
+    path = tmp_path / "Live.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Model")
+    sheet.write_row("A1", ["bear", "base"])
+    sheet.write_row("A2", [0.12, 0.10])
+    sheet.write("A4", "base")
+    sheet.write_formula("B4", "=INDEX(A2:B2,MATCH(Scenario,A1:B1,0))", None, 0.10)
+    for name, ref in (("Scenario", "$A$4"), ("Case_bear_WACC", "$A$2"), ("Case_base_WACC", "$B$2"), ("WACC", "$B$4")):
+        book.define_name(name, f"=Model!{ref}")
+    book.close()
+    code, out, err = run(capsys, "set", path, "wacc=11%")   # names match without regard to case
     assert code == 0, err
     assert "WACC is the live scenario's, Case_base_WACC" in out
-    sheet, ref = named(book_copy, "Case_base_WACC")
-    assert Workbook.open(book_copy).value(sheet, ref) == 0.12
+    assert Workbook.open(path).value("Model", "B2") == 0.11 and Workbook.open(path).value("Model", "B4") == 0.11
 
 
 def test_several_inputs_in_one_step(book_copy, capsys):
@@ -137,9 +148,9 @@ def test_several_inputs_in_one_step(book_copy, capsys):
     ("Convention=dated", "Convention ('dated') must be one of: end, mid"),
     ("RatingScale=stars", "RatingScale ('stars') must be one of: buy_hold_sell, overweight_underweight"),
     ("ValuationDate=2025-13-45", "ValuationDate ('2025-13-45') must be a date such as 2026-12-31"),
-    ("Case_base_Growth=10%,10%", "Case_base_Growth (Assumptions!D31:D34) takes 4 values"),
+    ("Case_base_Growth=10%,10%", "takes 4 values, separated by commas; 'Case_base_Growth=10%,10%' gives 2"),
     ("Nope=1", "no named input 'Nope' in this workbook"),
-    ("Live_FCF=1", "Live_FCF (DCF!C8:G8) is computed by a formula, not an input"),
+    ("Live_FCF=1", "is computed by a formula, not an input"),
     ("Price", "write Name=value"),
 ])
 def test_a_bad_value_is_one_line_and_writes_nothing(book_copy, capsys, assignment, message):
@@ -170,4 +181,12 @@ def test_the_value_set_is_the_value_the_core_computes(book_copy, capsys):
     run(capsys, "set", book_copy, "Case_base_WACC=11.25%", "NetDebt=500")
     flows = kcfuncs.fcf_path(kcfuncs.revenue_path(10370, [0.2, 0.18, 0.15, 0.12]), [0.02, 0.04, 0.06, 0.08, 0.10])
     expected = kcfuncs.dcf_valuation(flows, 0.1125, 0.03, 500.0, 4099.28, 1.1).per_share
-    assert Workbook.open(book_copy).value("DCF", "C21") == pytest.approx(expected, rel=1e-12)
+    assert Workbook.open(book_copy).value(*named(book_copy, "Report_PerShare")) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_computed_name_that_reads_other_inputs_is_refused_with_a_hint(book_copy, capsys):
+    # The house WACC is built up (or overridden) per scenario: setting a report case would not move it.
+    before = book_copy.read_bytes()
+    code, _, err = run(capsys, "set", book_copy, "WACC=11%")
+    assert code == 2 and "WACC (" in err and "is computed by a formula, not an input; it reads " in err
+    assert book_copy.read_bytes() == before
