@@ -1,26 +1,32 @@
 """Recomputing every formula of a workbook headless, behind one ``recalculate``.
 
-Engines: ``workbook.calc.fast_engine`` (our evaluator, used when it covers every formula) and
-``workbook.calc.formulas_engine`` (the `formulas` package, for the rest). KC_* functions are evaluated
-through ``addin.registry``, the plain callables Excel's functions are made from. Results come back as
-{sheet name: {cell: value}} for every formula cell and every cell a spilled array covers, ready for
-``workbook.xlsx.cached_values``.
+``workbook.calc.fast_engine`` computes every formula it can compute exactly, in dependency order;
+a formula outside it is computed alone by ``workbook.calc.fallback`` (the `formulas` package, fed the
+fast engine's values of its precedents, and refused, naming the cell, where `formulas` could differ
+from Excel). KC_* functions are evaluated through ``addin.registry``, the plain callables Excel's
+functions are made from. Results come back as {sheet name: {cell: value}} for every formula cell and
+every cell an array formula covers, ready for ``workbook.xlsx.cached_values``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from workbook.xlsx.book import Workbook
 from workbook.xlsx.formula_text import resolved_formulas
 
+_DYNAMIC = re.compile(rb"\scm\s*=")   # <c cm="1">: a dynamic-array formula (its cell metadata)
+
 
 class FormulaCell(NamedTuple):
     sheet: str
     ref: str
     formula: str
-    spill: str | None      # the array range for an array / dynamic-array formula
+    spill: str | None               # the range of an array formula (legacy or dynamic)
+    dynamic: bool = False           # a dynamic array (spilled), as opposed to a legacy array formula
+    cached: tuple | None = None     # the stored (t, text) value, kept for formulas that read other books
 
 
 def formula_cells(book: Workbook) -> list[FormulaCell]:
@@ -28,16 +34,22 @@ def formula_cells(book: Workbook) -> list[FormulaCell]:
     found = []
     for sheet, cells in book.sheets().items():
         texts = resolved_formulas(cells)
+        data = None
         for cell in cells:
             if cell.ref in texts:
-                spill = cell.formula_ref if cell.formula_type == "array" else None
-                found.append(FormulaCell(sheet, cell.ref, texts[cell.ref], spill))
+                spill, dynamic = None, False
+                if cell.formula_type == "array":
+                    spill = cell.formula_ref or cell.ref
+                    data = data if data is not None else book.part(book.sheet_parts[sheet])
+                    dynamic = bool(_DYNAMIC.search(data, cell.tag[0], cell.tag[1]))
+                cached = (cell.cell_type, cell.value_text) if cell.value_text is not None else None
+                found.append(FormulaCell(sheet, cell.ref, texts[cell.ref], spill, dynamic, cached))
     return found
 
 
 @dataclass
 class FastRecalculation:
-    """Results of ``workbook.calc.fast_engine``, in the shape of ``Recalculation``."""
+    """Results of ``workbook.calc.fast_engine`` (with its per-formula fallback)."""
 
     computed: dict[str, dict]
     engine: str = "fast"
@@ -49,18 +61,17 @@ class FastRecalculation:
 def recalculate(book: Workbook, engine: str = "auto"):
     """Compute every formula of ``book``.
 
-    ``engine``: ``auto`` (the fast evaluator when every formula is in its vocabulary, else `formulas`),
-    ``fast`` or ``formulas``. Both give the same values on the template (tests compare them cell by cell).
+    ``engine``: ``auto`` (the fast evaluator, each formula outside it computed alone by the guarded
+    fallback), ``fast`` (no fallback: ``Unsupported`` naming the first such cell), or ``formulas``
+    (the whole book by the `formulas` package, unguarded: a cross-check for tests, used by no command).
     """
     cells = formula_cells(book)
     if engine in ("auto", "fast"):
-        from workbook.calc.fast_engine import Unsupported, evaluate
+        from workbook.calc.fast_engine import evaluate
 
-        try:
-            return FastRecalculation(evaluate(book, cells))
-        except Unsupported:
-            if engine == "fast":
-                raise
+        return FastRecalculation(evaluate(book, cells, fallback=engine == "auto"))
+    if engine != "formulas":
+        raise ValueError(f"unknown engine {engine!r}")
     from workbook.calc.formulas_engine import recalculate_with_formulas
 
     return recalculate_with_formulas(book, cells)

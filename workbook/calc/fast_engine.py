@@ -1,604 +1,143 @@
-"""A small, fast formula evaluator for the workbooks this product builds.
+"""The fast evaluator: every formula of a workbook compiled once per shape, computed in dependency order.
 
-The `formulas` engine handles most of Excel but spends about 3 ms per formula cell building its graph.
-Model workbooks use a small vocabulary: references and defined names, arithmetic and comparisons, a
-dozen native functions and the KC_* functions. This module parses each formula once into Python
-closures and evaluates cells on demand (each once), about a hundred times faster. It does not guess:
-any formula outside its vocabulary (an unknown function, a construct it does not parse, a circular
-reference, a date cell) raises ``Unsupported`` and the caller falls back to the `formulas` engine for
-the whole workbook. Tests compare the two engines cell by cell, and LibreOffice checks both.
+Each cell's formula is read in Excel's R1C1 view (``grammar.relative_tokens``), so cells holding the
+same formula copied along a row or column share one compiled closure, called with the cell's own
+position. The closures follow ``values`` (Excel's coercions) and ``functions`` (Excel's functions and
+the kinds of their parameters): a reference stays a reference where a function takes one (SUM(A5)
+skips the text in A5, SUM("5") converts it); elsewhere a range meets Excel's implicit intersection
+with the formula's row or column, except inside an array formula, where it is a whole array.
 
-Excel semantics kept: an empty cell is 0 in arithmetic and "" in text; numeric text is coerced in
-arithmetic; TRUE/FALSE are 1/0 in arithmetic; errors propagate; text compares case-insensitively;
-numbers < text < logicals when types differ; unary minus binds tighter than ^; ^ is left-associative;
-functions over ranges skip text, logicals and empty cells.
+Cells are computed in an order where every cell follows the cells it reads (``order``), found from
+the references each formula names: no recursion, so chains of any length. A circular reference is a
+one-line error naming the loop. A formula outside what this evaluator computes exactly raises
+``Unsupported`` for that formula alone, at compile time or while computing it; ``workbook.calc.fallback``
+then computes that one formula (or refuses it, naming the cell), fed the values computed here, so a
+cell's value never depends on which other formulas the book happens to contain.
+
+A formula that reads another workbook ([1]Sheet1!A1) keeps the value Excel stored for it, when it reads
+nothing else; mixed with cells of this book it is refused.
 """
 
 from __future__ import annotations
 
-import math
-import re
-import statistics
-import sys
-from typing import Callable
+import bisect
+import inspect
+from typing import Callable, NamedTuple
 
 import numpy as np
-from formulas.tokens.operand import Error, XlError
+from formulas.tokens.operand import XlError
 
 from addin.arguments import as_handed_over
 from addin.registry import FUNCTIONS as EXCEL_FUNCTIONS
+from workbook.calc import functions
+from workbook.calc.grammar import MAX_COLUMN, MAX_ROW, Parser, cell_shape, place_area, references, tokenize
+from workbook.calc.names import WorkbookFacts, workbook_facts
+from workbook.calc.order import cycle, dependency_order
+from workbook.calc.values import (ERRORS, MISSING, NA, NAME, REF, VALUE, Areas, Ref, Unsupported, iso_serial,
+                                  lift, negate, operation, percent, top_left, truth)
+from workbook.errors import BookError
 from workbook.xlsx import references as pkg
 from workbook.xlsx.book import Workbook
 
-ERRORS = Error.errors
-VALUE, DIV0, NA, NUM, REF = ERRORS["#VALUE!"], ERRORS["#DIV/0!"], ERRORS["#N/A"], ERRORS["#NUM!"], ERRORS["#REF!"]
+__all__ = ["Engine", "Parser", "Unsupported", "evaluate"]
 
+LARGEST_AREA = 250_000        # cells in one reference; beyond that (whole columns) the formula falls back
+DEEPEST = 200                 # nesting of a compiled formula (Excel itself allows 64 nested functions)
 
-class Unsupported(Exception):
-    """The formula (or cell) is outside this evaluator's vocabulary."""
 
+class Refused(Exception):
+    """A formula no engine here computes as Excel would; the message goes to the user with the cell."""
 
-class _Missing:
-    """An omitted argument, f(a,,c)."""
 
+class External(Unsupported):
+    """A reference into another workbook."""
 
-MISSING = _Missing()
 
-# ------------------------------------------------------------------------------------------------
-# Parsing
+class Node:
+    """One formula cell: where it is, what it computes, and how far the computation got."""
 
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<string>"(?:[^"]|"")*")
-  | (?P<error>\#(?:DIV/0!|N/A|NAME\?|NULL!|NUM!|REF!|VALUE!))
-  | (?P<sref>(?:'(?:[^']|'')+'|[A-Za-z_][A-Za-z0-9_.]*)!\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)(?![\w.(])
-  | (?P<ref>\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)(?![\w.(])
-  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<func>[A-Za-z_][A-Za-z0-9_.]*)(?=\()
-  | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
-  | (?P<op><=|>=|<>|[-+*/^&=<>%(),;{}])
-""", re.X)
+    __slots__ = ("sheet", "ref", "formula", "row", "col", "array", "dynamic", "spill", "cached", "shape",
+                 "compiled", "kept")
 
+    def __init__(self, cell, row, col):
+        self.sheet, self.ref, self.formula = cell.sheet, cell.ref, cell.formula
+        self.row, self.col = row, col
+        self.array = cell.spill is not None
+        self.dynamic = getattr(cell, "dynamic", False)
+        self.spill = cell.spill
+        self.cached = getattr(cell, "cached", None)
+        self.shape = None
+        self.compiled = None
+        self.kept = False
 
-def tokenize(text: str) -> list[tuple[str, str]]:
-    tokens, position = [], 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if not match:
-            raise Unsupported(f"cannot read {text[position:position + 10]!r}")
-        kind = match.lastgroup
-        if kind != "ws":
-            tokens.append((kind, match.group()))
-        position = match.end()
-    return tokens
+    @property
+    def where(self) -> str:
+        return f"{self.sheet}!{self.ref}"
 
 
-_ENDPOINT = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)")
+class Compiled(NamedTuple):
+    function: Callable | None      # the closure over (sheet, row, column), None when it could not be made
+    reason: Exception | None       # why not (Unsupported), for the fallback and for messages
+    tree: tuple | None             # the expression tree, None when the formula could not be read
+    areas: tuple | None            # (sheet or None, ends) of every reference, names resolved
 
 
-def relative_tokens(tokens, row: int, col: int) -> tuple:
-    """The tokens with every reference made relative to the cell at (row, col), Excel's R1C1 view: cells
-    that hold the same formula copied along a row or column then share one tuple, so one compiled form.
-    A reference becomes ('rref', (sheet, ends)), each end (absolute row?, row or offset, absolute column?,
-    column or offset)."""
-    out = []
-    for kind, value in tokens:
-        if kind not in ("ref", "sref"):
-            out.append((kind, value))
-            continue
-        sheet, ref = None, value
-        if kind == "sref":
-            sheet, _, ref = value.rpartition("!")
-            sheet = sheet.strip("'").replace("''", "'")
-        ends = []
-        for part in ref.split(":"):
-            absolute_col, letters, absolute_row, digits = _ENDPOINT.fullmatch(part).groups()
-            r, c = int(digits), pkg.column_number(letters)
-            ends.append((bool(absolute_row), r if absolute_row else r - row,
-                         bool(absolute_col), c if absolute_col else c - col))
-        out.append(("rref", (sheet, tuple(ends))))
-    return tuple(out)
+def _inside(r1, c1, r2, c2) -> bool:
+    return 1 <= r1 and r2 <= MAX_ROW and 1 <= c1 and c2 <= MAX_COLUMN
 
 
-def absolute_ends(ref: str) -> tuple:
-    first, _, last = ref.partition(":")
-    ends = []
-    for part in (first, last) if last else (first,):
-        r, c = pkg.split_cell(part)
-        ends.append((True, r, True, c))
-    return tuple(ends)
+def _error_text(value):
+    return str(value) if isinstance(value, XlError) else None
 
 
-class Parser:
-    """Precedence climbing over Excel's operators: comparison < & < +- < */ < ^ < % < unary minus."""
+def _omitted(value) -> bool:
+    return value is MISSING
 
-    BINARY = {"=": 1, "<>": 1, "<": 1, ">": 1, "<=": 1, ">=": 1, "&": 2, "+": 3, "-": 3, "*": 4, "/": 4, "^": 5}
 
-    def __init__(self, formula):
-        """``formula``: text (references read as if the formula sat in A1... i.e. kept as written), or
-        the tuple from ``relative_tokens``."""
-        self.tokens = list(relative_tokens(tokenize(formula), 0, 0) if isinstance(formula, str) else formula)
-        self.i = 0
+def _declared_count(function) -> int:
+    return len(inspect.signature(function).parameters)
 
-    def peek(self):
-        return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
 
-    def take(self, value=None):
-        token = self.peek()
-        if token[0] is None or (value is not None and token[1] != value):
-            raise Unsupported(f"expected {value or 'more'}")
-        self.i += 1
-        return token
+class Compiler:
+    """Compiles trees for formulas on one sheet, in array-formula mode or not."""
 
-    def parse(self):
-        node = self.expression(0)
-        if self.i != len(self.tokens):
-            raise Unsupported("unexpected text after the formula")
-        return node
+    def __init__(self, engine: "Engine", sheet: str, array: bool):
+        self.engine, self.sheet, self.array = engine, sheet, array
+        self.names_open: set = set()
 
-    def expression(self, minimum):
-        left = self.unary()
-        while True:
-            kind, value = self.peek()
-            precedence = self.BINARY.get(value) if kind == "op" else None
-            if precedence is None or precedence < minimum:
-                return left
-            self.take()
-            right = self.expression(precedence + 1)  # all left-associative, ^ included (as Excel)
-            left = ("bin", value, left, right)
+    # -- the formula's references, for the dependency order --
 
-    def unary(self):
-        kind, value = self.peek()
-        if kind == "op" and value in "+-":
-            self.take()
-            operand = self.unary()
-            return ("neg", operand) if value == "-" else ("pos", operand)
-        node = self.primary()
-        while self.peek() == ("op", "%"):
-            self.take()
-            node = ("pct", node)
-        return node
-
-    def primary(self):
-        kind, value = self.take()
-        if kind == "number":
-            return ("const", float(value))
-        if kind == "string":
-            return ("const", value[1:-1].replace('""', '"'))
-        if kind == "error":
-            return ("const", ERRORS[value])
-        if kind == "rref":
-            return ("ref", value[0], value[1])
-        if kind == "name":
-            upper = value.upper()
-            if upper in ("TRUE", "FALSE"):
-                return ("const", upper == "TRUE")
-            return ("name", value)
-        if kind == "func":
-            return self.call(value.upper())
-        if (kind, value) == ("op", "("):
-            node = self.expression(0)
-            self.take(")")
-            return node
-        if (kind, value) == ("op", "{"):
-            return self.array()
-        raise Unsupported(f"unexpected {value!r}")
-
-    def call(self, name):
-        self.take("(")
-        args = []
-        if self.peek() == ("op", ")"):
-            self.take()
-            return ("call", name, args)
-        while True:
-            if self.peek() in (("op", ","), ("op", ")")):
-                args.append(("missing",))
-            else:
-                args.append(self.expression(0))
-            kind, value = self.take()
-            if value == ")":
-                return ("call", name, args)
-            if value != ",":
-                raise Unsupported("bad argument list")
-
-    def array(self):
-        rows, row = [], []
-        while True:
-            sign = 1.0
-            if self.peek() == ("op", "-"):
-                self.take()
-                sign = -1.0
-            node = self.primary()
-            if node[0] != "const":
-                raise Unsupported("array constants hold constants only")
-            value = node[1]
-            row.append(value * sign if isinstance(value, float) else value)
-            kind, value = self.take()
-            if value == ",":
-                continue
-            rows.append(row)
-            row = []
-            if value == ";":
-                continue
-            if value == "}":
-                if len({len(r) for r in rows}) != 1:
-                    raise Unsupported("ragged array constant")
-                return ("const", np.array(rows, dtype=object))
-            raise Unsupported("bad array constant")
-
-
-# ------------------------------------------------------------------------------------------------
-# Values
-
-
-def first_error(values):
-    return next((v for v in values if isinstance(v, XlError)), None)
-
-
-def number(value):
-    """Arithmetic coercion of one value: a float or an error."""
-    value = scalar(value)
-    if isinstance(value, XlError):
-        return value
-    if value is None or value is MISSING:
-        return 0.0
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip().replace(",", "")) if value.strip() else VALUE
-        except ValueError:
-            return VALUE
-    return VALUE
-
-
-def text(value):
-    value = scalar(value)
-    if isinstance(value, XlError):
-        return value
-    if value is None or value is MISSING:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else format(value, ".15g")
-    return str(value)
-
-
-def truth(value):
-    value = scalar(value)
-    if isinstance(value, XlError):
-        return value
-    if isinstance(value, str):
-        upper = value.upper()
-        if upper in ("TRUE", "FALSE"):
-            return upper == "TRUE"
-        return VALUE
-    n = number(value)
-    return n if isinstance(n, XlError) else n != 0
-
-
-def scalar(value):
-    if isinstance(value, np.ndarray):
-        return value.flat[0] if value.size else None
-    return value
-
-
-def flat(values):
-    """Every cell of every argument (arrays flattened)."""
-    for value in values:
-        if isinstance(value, np.ndarray):
-            yield from value.ravel().tolist()
-        elif value is not MISSING:
-            yield value
-
-
-def numbers_of(args):
-    """Numbers for SUM-like functions: from ranges only numbers count; direct arguments are coerced."""
-    out = []
-    for arg in args:
-        if arg is MISSING:
-            continue
-        if isinstance(arg, np.ndarray):
-            for v in arg.ravel().tolist():
-                if isinstance(v, XlError):
-                    return v
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    out.append(float(v))
-        else:
-            n = number(arg)
-            if isinstance(n, XlError):
-                return n
-            out.append(n)
-    return out
-
-
-def _rank(value):
-    if isinstance(value, bool):
-        return 2
-    if isinstance(value, str):
-        return 1
-    return 0
-
-
-def compare(op, a, b):
-    a, b = scalar(a), scalar(b)
-    error = first_error((a, b))
-    if error:
-        return error
-    if a is None:
-        a = "" if isinstance(b, str) else (False if isinstance(b, bool) else 0.0)
-    if b is None:
-        b = "" if isinstance(a, str) else (False if isinstance(a, bool) else 0.0)
-    ra, rb = _rank(a), _rank(b)
-    if ra != rb:
-        x, y = ra, rb
-    elif ra == 1:
-        x, y = a.lower(), b.lower()
-    else:
-        x, y = float(a), float(b)
-    return {"=": x == y, "<>": x != y, "<": x < y, ">": x > y, "<=": x <= y, ">=": x >= y}[op]
-
-
-def arithmetic(op, a, b):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        a_arr = a if isinstance(a, np.ndarray) else np.array([[a]], dtype=object)
-        b_arr = b if isinstance(b, np.ndarray) else np.array([[b]], dtype=object)
-        try:
-            pairs = np.broadcast(a_arr, b_arr)
-        except ValueError:
-            raise Unsupported("arrays of different shapes") from None
-        out = np.empty(pairs.shape, dtype=object)
-        out.flat = [arithmetic(op, x, y) for x, y in pairs]
-        return out
-    if op in ("=", "<>", "<", ">", "<=", ">="):
-        return compare(op, a, b)
-    if op == "&":
-        x, y = text(a), text(b)
-        return first_error((x, y)) or x + y
-    x, y = number(a), number(b)
-    error = first_error((x, y))
-    if error:
-        return error
-    try:
-        if op == "+":
-            result = x + y
-        elif op == "-":
-            result = x - y
-        elif op == "*":
-            result = x * y
-        elif op == "/":
-            if y == 0:
-                return DIV0
-            result = x / y
-        else:  # ^
-            if x == 0 and y < 0:
-                return DIV0
-            result = x ** y
-            if isinstance(result, complex):
-                return NUM
-    except (OverflowError, ZeroDivisionError):
-        return NUM
-    return result if math.isfinite(result) else NUM
-
-
-# ------------------------------------------------------------------------------------------------
-# Functions
-
-
-def _absent(value) -> bool:
-    return value is MISSING or isinstance(value, XlError)
-
-
-def _kc(function):
-    def call(*args):
-        result = function(*[as_handed_over(a, _absent) for a in args])
-        if isinstance(result, (list, np.ndarray)):
-            return np.array(result, dtype=object, ndmin=2)
-        return result
-    return call
-
-
-def _sum(*args):
-    values = numbers_of(args)
-    return values if isinstance(values, XlError) else float(sum(values))
-
-
-def _max(*args):
-    values = numbers_of(args)
-    return values if isinstance(values, XlError) else (max(values) if values else 0.0)
-
-
-def _min(*args):
-    values = numbers_of(args)
-    return values if isinstance(values, XlError) else (min(values) if values else 0.0)
-
-
-def _average(*args):
-    values = numbers_of(args)
-    return values if isinstance(values, XlError) else (sum(values) / len(values) if values else DIV0)
-
-
-def _median(*args):
-    values = numbers_of(args)
-    return values if isinstance(values, XlError) else (statistics.median(values) if values else NUM)
-
-
-def _count(*args):
-    return float(sum(1 for v in flat(args) if isinstance(v, (int, float)) and not isinstance(v, bool)))
-
-
-def _abs(x):
-    n = number(x)
-    return n if isinstance(n, XlError) else abs(n)
-
-
-def _logical(args, combine):
-    values = []
-    for arg in args:
-        if isinstance(arg, np.ndarray):
-            for v in arg.ravel().tolist():
-                if isinstance(v, XlError):
-                    return v
-                if isinstance(v, bool) or (isinstance(v, (int, float))):
-                    values.append(bool(v))
-        elif arg is not MISSING:
-            t = truth(arg)
-            if isinstance(t, XlError):
-                return t
-            values.append(t)
-    return combine(values) if values else VALUE
-
-
-def _and(*args):
-    return _logical(args, all)
-
-
-def _or(*args):
-    return _logical(args, any)
-
-
-def _not(x):
-    t = truth(x)
-    return t if isinstance(t, XlError) else not t
-
-
-def _round(x, digits=0.0):
-    n, d = number(x), number(digits)
-    error = first_error((n, d))
-    if error:
-        return error
-    factor = 10.0 ** int(d)
-    return math.copysign(math.floor(abs(n) * factor + 0.5) / factor, n)
-
-
-def _index(array, row=MISSING, column=MISSING):
-    if not isinstance(array, np.ndarray):
-        array = np.array([[array]], dtype=object)
-    grid = np.atleast_2d(array)
-    r = number(row) if row is not MISSING else 0.0
-    c = number(column) if column is not MISSING else 0.0
-    error = first_error((r, c))
-    if error:
-        return error
-    r, c = int(r), int(c)
-    if column is MISSING:
-        if grid.shape[0] == 1:      # INDEX(row, n) reads along the row
-            r, c = 1, r
-        elif grid.shape[1] == 1:
-            c = 1
-        else:
-            raise Unsupported("INDEX of a block without a column number")
-    if r < 1 or c < 1:
-        raise Unsupported("INDEX of a whole row or column")
-    if r > grid.shape[0] or c > grid.shape[1]:
-        return REF
-    return grid[r - 1, c - 1]
-
-
-def _match(value, array, kind=MISSING):
-    if kind is MISSING or number(kind) != 0:
-        raise Unsupported("MATCH other than exact (0)")
-    value = scalar(value)
-    if isinstance(value, XlError):
-        return value
-    items = array.ravel().tolist() if isinstance(array, np.ndarray) else [array]
-    for position, item in enumerate(items, start=1):
-        if isinstance(item, XlError):
-            continue
-        if compare("=", value, item) is True and _rank(value) == _rank(item if item is not None else value):
-            return float(position)
-    return NA
-
-
-def _npv(rate, *values):
-    r = number(rate)
-    if isinstance(r, XlError):
-        return r
-    flows = numbers_of(values)
-    if isinstance(flows, XlError):
-        return flows
-    if r == -1:
-        return DIV0
-    return float(sum(v / (1.0 + r) ** (i + 1) for i, v in enumerate(flows)))
-
-
-def _substitute(value, old, new, instance=MISSING):
-    if instance is not MISSING:
-        raise Unsupported("SUBSTITUTE with an instance number")
-    parts = [text(value), text(old), text(new)]
-    error = first_error(parts)
-    if error:
-        return error
-    return parts[0].replace(parts[1], parts[2]) if parts[1] else parts[0]
-
-
-NATIVE: dict[str, Callable] = {
-    "SUM": _sum, "MAX": _max, "MIN": _min, "AVERAGE": _average, "MEDIAN": _median, "COUNT": _count,
-    "ABS": _abs, "AND": _and, "OR": _or, "NOT": _not, "ROUND": _round, "INDEX": _index, "MATCH": _match,
-    "NPV": _npv, "SUBSTITUTE": _substitute,
-}
-FUNCTIONS: dict[str, Callable] = {**NATIVE, **{name: _kc(f) for name, f in EXCEL_FUNCTIONS.items()}}
-LAZY = {"IF", "IFERROR"}  # evaluate only the branch taken, as Excel does
-
-# ------------------------------------------------------------------------------------------------
-# Workbook evaluation
-
-
-class Book:
-    """Input values and formulas of a workbook, evaluated on demand, each cell once."""
-
-    def __init__(self, book: Workbook, cells):
-        self.values: dict[tuple[str, str], object] = {}
-        self.formulas: dict[tuple[str, str], Callable] = {}
-        self.spills: dict[tuple[str, str], tuple[str, str]] = {}   # spill member -> anchor
-        self.anchors: dict[tuple[str, str], str] = {}               # anchor -> spill range
-        self.results: dict[tuple[str, str], object] = {}
-        self.blocks: dict[tuple, np.ndarray] = {}  # a range read once, then shared (never mutated)
-        self.visiting: set = set()
-        self._load(book)
-        compiled: dict[tuple, Callable] = {}  # one closure per formula shape (R1C1 form)
-        for cell in cells:
-            key = (cell.sheet, cell.ref)
-            row, col = pkg.split_cell(cell.ref)
-            shape = relative_tokens(tokenize(cell.formula), row, col)
-            if shape not in compiled:
-                compiled[shape] = self.compile(Parser(shape).parse())
-            self.formulas[key] = (compiled[shape], (cell.sheet, row, col))
-            if cell.spill and cell.spill != cell.ref:
-                self.anchors[key] = cell.spill
-                for member in pkg.range_cells(cell.spill):
-                    if member != cell.ref:
-                        self.spills[(cell.sheet, member)] = key
-
-    def _load(self, book: Workbook):
-        self.names = book.names
-        shared = book.shared_strings
-        for sheet, cells in book.sheets().items():
-            for c in cells:
-                if c.formula is not None or c.value_text is None:
+    def areas(self, tree) -> tuple:
+        found = []
+        todo = list(references(tree))
+        seen_names: set = set()
+        while todo:
+            node = todo.pop()
+            if node[0] == "ref":
+                found.append((self.engine.sheet_named(node[1]) if node[1] else self.sheet, node[2]))
+            elif node[0] == "name":
+                key = (node[1], node[2].upper())
+                if key in seen_names:
                     continue
-                kind, raw = c.cell_type, c.value_text
-                if kind == "s":
-                    value = shared[int(raw)]
-                elif kind in ("str", "inlineStr"):
-                    value = raw
-                elif kind == "b":
-                    value = raw == "1"
-                elif kind == "e":
-                    value = ERRORS.get(raw, VALUE)
-                elif kind in (None, "n"):
-                    value = float(raw) if raw != "" else None
+                seen_names.add(key)
+                qualifier = self.engine.sheet_named(node[1]) if node[1] else None
+                definition = self.engine.name_definition(self.sheet, qualifier, node[2])
+                if definition is None:
+                    continue
+                kind, content = definition
+                if kind == "areas":
+                    found.extend(content)
                 else:
-                    raise Unsupported(f"{sheet}!{c.ref}: cell type {kind}")
-                self.values[(sheet, c.ref)] = value
+                    todo.extend(references(content))
+        return tuple(found)
 
-    # -- compiling an expression tree into a closure over (book, sheet) --
+    # -- trees into closures over ctx = (sheet, row, column) --
 
-    def compile(self, node) -> Callable:
-        """A closure over ``ctx`` = (sheet, row, column) of the cell being evaluated."""
+    def compile(self, node, mode: str, keep_ref: bool = False, depth: int = 0) -> Callable:
+        """``mode``: "scalar" (ranges meet implicit intersection), "array" (ranges are whole arrays) or
+        "strict" (a range here is refused). ``keep_ref``: a reference is returned as a reference."""
+        if depth > DEEPEST:
+            raise Unsupported(f"a formula nested more than {DEEPEST} levels deep")
         kind = node[0]
         if kind == "const":
             value = node[1]
@@ -606,151 +145,636 @@ class Book:
         if kind == "missing":
             return lambda ctx: MISSING
         if kind == "ref":
-            target_sheet, ends = node[1], node[2]
-
-            def place(ctx, end):
-                absolute_row, r, absolute_col, c = end
-                return (r if absolute_row else ctx[1] + r), (c if absolute_col else ctx[2] + c)
-
-            if len(ends) == 2:
-                def read_block(ctx):
-                    (r1, c1), (r2, c2) = place(ctx, ends[0]), place(ctx, ends[1])
-                    if min(r1, c1, r2, c2) < 1:
-                        return REF
-                    return self.block(target_sheet or ctx[0], r1, c1, r2, c2)
-                return read_block
-
-            def read_cell(ctx):
-                r, c = place(ctx, ends[0])
-                if r < 1 or c < 1:
-                    return REF
-                return self.cell(target_sheet or ctx[0], f"{pkg.column_letters(c)}{r}")
-            return read_cell
+            sheet = self.engine.sheet_named(node[1]) if node[1] else self.sheet
+            return self._reference(sheet, node[2], mode, keep_ref)
         if kind == "name":
-            name = node[1]
-            if name not in self.names:
-                raise Unsupported(f"unknown name {name}")
-            sheet_of, ref = self.names[name]
-            return self.compile(("ref", sheet_of, absolute_ends(ref)))
+            return self._name(node[1], node[2], mode, keep_ref, depth)
+        if kind == "xref":
+            raise External("a reference to another workbook")
         if kind == "neg":
-            inner = self.compile(node[1])
-            return lambda ctx: arithmetic("-", 0.0, inner(ctx))
-        if kind == "pos":
-            return self.compile(node[1])
+            inner = self.compile(node[1], mode, depth=depth + 1)
+            return lambda ctx: negate(inner(ctx))
         if kind == "pct":
-            inner = self.compile(node[1])
-            return lambda ctx: arithmetic("/", inner(ctx), 100.0)
+            inner = self.compile(node[1], mode, depth=depth + 1)
+            return lambda ctx: percent(inner(ctx))
         if kind == "bin":
-            op, left, right = node[1], self.compile(node[2]), self.compile(node[3])
-            return lambda ctx: arithmetic(op, left(ctx), right(ctx))
+            return self._chain(node, mode, depth)
         if kind == "call":
-            name, args = node[1], [self.compile(a) for a in node[2]]
-            if name.startswith("_XLUDF."):  # how Excel may store a user-defined function's name
-                name = name[len("_XLUDF."):]
-            if name == "IF":
-                if not 2 <= len(args) <= 3:
-                    raise Unsupported("IF takes 2 or 3 arguments")
-                return lambda ctx: self._if(args, ctx)
-            if name == "IFERROR":
-                if len(args) != 2:
-                    raise Unsupported("IFERROR takes 2 arguments")
-                return lambda ctx: self._iferror(args, ctx)
-            function = FUNCTIONS.get(name)
-            if function is None:
-                raise Unsupported(f"function {name}")
-            kc = name.startswith("KC_")
-
-            def call(ctx):
-                values = [a(ctx) for a in args]
-                if not kc:
-                    error = next((v for v in values if isinstance(v, XlError)), None)
-                    if error is not None and name not in ("AND", "OR"):
-                        return error
-                return function(*values)
-
-            return call
+            return self._call(node[1], node[2], mode, keep_ref, depth)
         raise Unsupported(f"node {kind}")
 
-    def _if(self, args, ctx):
-        condition = truth(args[0](ctx))
-        if isinstance(condition, XlError):
-            return condition
-        if condition:
-            value = args[1](ctx)
-        else:
-            value = args[2](ctx) if len(args) == 3 else False
-        return 0.0 if value is MISSING else value
+    def _chain(self, node, mode, depth):
+        """A run of left-associative operators (A1+A2+...+A1000) as one loop, not a deep tree."""
+        steps = []
+        while node[0] == "bin":
+            steps.append((node[1], self.compile(node[3], mode, depth=depth + 1)))
+            node = node[2]
+        first = self.compile(node, mode, depth=depth + 1)
+        steps.reverse()
+        if len(steps) == 1:
+            (op, right), = steps
+            return lambda ctx: operation(op, first(ctx), right(ctx))
 
-    def _iferror(self, args, ctx):
-        value = args[0](ctx)
-        return args[1](ctx) if isinstance(scalar(value), XlError) else value
+        def run(ctx):
+            value = first(ctx)
+            for op, right in steps:
+                value = operation(op, value, right(ctx))
+            return value
+        return run
 
-    # -- evaluating cells --
+    def _reference(self, sheet, ends, mode, keep_ref):
+        engine = self.engine
+        if len(ends) == 1 or ends[0] == ends[-1]:
+            absolute_row, r, absolute_col, c = ends[0]
+            values = engine.values
+            if keep_ref:
+                def cell_ref(ctx):
+                    row, col = (r if absolute_row else ctx[1] + r), (c if absolute_col else ctx[2] + c)
+                    if not _inside(row, col, row, col):
+                        return REF
+                    return Ref(engine, sheet, row, col, row, col)
+                return cell_ref
 
-    def cell(self, sheet, ref):
-        key = (sheet, ref)
-        if key in self.results:
-            return self.results[key]
-        if key in self.formulas:
-            return self.evaluate(key)
-        if key in self.spills:
-            self.evaluate(self.spills[key])
-            return self.results[key]
-        return self.values.get(key)
+            def read_cell(ctx):
+                row, col = (r if absolute_row else ctx[1] + r), (c if absolute_col else ctx[2] + c)
+                if not _inside(row, col, row, col):
+                    return REF
+                return values.get((sheet, row, col))
+            return read_cell
 
-    def block(self, sheet, r1, c1, r2, c2):
-        key = (sheet, r1, c1, r2, c2)
-        if key not in self.blocks:
-            refs = [f"{pkg.column_letters(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
-            self.blocks[key] = np.array([self.cell(sheet, ref) for ref in refs],
-                                        dtype=object).reshape(r2 - r1 + 1, c2 - c1 + 1)
-        return self.blocks[key]
+        def area(ctx):
+            r1, c1, r2, c2 = place_area(ends, ctx[1], ctx[2])
+            return (r1, c1, r2, c2) if _inside(r1, c1, r2, c2) else None
 
-    def evaluate(self, key):
-        if key in self.visiting:
-            raise Unsupported(f"circular reference at {key[0]}!{key[1]}")
-        self.visiting.add(key)
-        function, ctx = self.formulas[key]
-        value = function(ctx)
-        self.visiting.discard(key)
-        if key in self.anchors:
-            self._spill(key, value)
-        else:
-            value = scalar(value)
-            self.results[key] = 0.0 if value is None or value is MISSING else value
-        return self.results[key]
+        if keep_ref:
+            def range_ref(ctx):
+                box = area(ctx)
+                return REF if box is None else Ref(engine, sheet, *box)
+            return range_ref
+        if mode == "array":
+            def read_block(ctx):
+                box = area(ctx)
+                return REF if box is None else engine.block(sheet, *box)
+            return read_block
+        if mode == "strict":
+            raise Unsupported("a range inside an expression where Excel's handling of it is not documented")
 
-    def _spill(self, key, value):
-        refs = pkg.range_cells(self.anchors[key])
-        first, _, last = self.anchors[key].partition(":")
-        r1, c1 = pkg.split_cell(first)
-        r2, c2 = pkg.split_cell(last)
-        rows, cols = r2 - r1 + 1, c2 - c1 + 1
-        grid = value if isinstance(value, np.ndarray) else np.array([[value]], dtype=object)
-        grid = np.atleast_2d(grid)
-        out = np.full((rows, cols), NA, dtype=object)
-        if grid.shape[0] > rows or grid.shape[1] > cols:
-            out[:, :] = VALUE
-        else:
-            out[: grid.shape[0], : grid.shape[1]] = grid
-        for ref, v in zip(refs, out.ravel().tolist()):
-            self.results[(key[0], ref)] = v
+        def intersect(ctx):
+            box = area(ctx)
+            return REF if box is None else Ref(engine, sheet, *box).intersect(ctx[1], ctx[2])
+        return intersect
 
-    def all_values(self) -> dict[str, dict]:
-        limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(limit, 20000))
+    def _name(self, qualifier, name, mode, keep_ref, depth):
+        qualifier = self.engine.sheet_named(qualifier) if qualifier else None
+        definition = self.engine.name_definition(self.sheet, qualifier, name)
+        if definition is None:
+            if qualifier is not None:
+                raise Unsupported(f"the name {qualifier}!{name}, not defined for that sheet")
+            return lambda ctx: NAME                        # Excel: #NAME? for a name nobody defined
+        kind, content = definition
+        if kind == "areas":
+            if len(content) == 1:
+                sheet, ends = content[0]
+                return self._reference(sheet, ends, mode, keep_ref)
+            if not keep_ref:
+                raise Unsupported(f"the name {name} (several areas) outside a function that takes references")
+            parts = [self._reference(sheet, ends, mode, True) for sheet, ends in content]
+            return lambda ctx: Areas(part(ctx) for part in parts)
+        key = (qualifier, name.upper())
+        if key in self.names_open:
+            raise Unsupported(f"the name {name} is defined through itself")
+        self.names_open.add(key)
         try:
-            for key in self.formulas:
-                if key not in self.results:
-                    self.evaluate(key)
+            return self.compile(content, mode, keep_ref, depth + 1)
         finally:
-            sys.setrecursionlimit(limit)
+            self.names_open.discard(key)
+
+    def _argument(self, node, kind, mode, depth):
+        """An argument by its parameter's kind (see ``workbook.calc.functions``)."""
+        direct = node[0] in ("ref", "name") or (node[0] == "call" and node[1] in ("IF", "INDEX"))
+        if kind == "value":
+            return self.compile(node, mode, depth=depth + 1)
+        if direct:
+            return self.compile(node, mode, keep_ref=True, depth=depth + 1)
+        if kind == "sumref":
+            return self.compile(node, mode, depth=depth + 1)
+        if kind == "array" or mode == "array":
+            return self.compile(node, "array", depth=depth + 1)
+        return self.compile(node, "strict", depth=depth + 1)
+
+    def _call(self, name, args, mode, keep_ref, depth):
+        if name == "IF":
+            return self._if(args, mode, keep_ref, depth)
+        if name == "IFERROR":
+            return self._iferror(args, mode, depth)
+        if name == "SINGLE":                     # Excel's @ operator, as stored in a file
+            return self._single(args, depth)
+        if name.startswith("KC_") and name in EXCEL_FUNCTIONS:
+            return self._kc(name, args, mode, depth)
+        spec = functions.NATIVE.get(name)
+        if spec is None:
+            raise Unsupported(f"function {name}")
+        fewest, most = spec.arity
+        if len(args) < fewest or (most is not None and len(args) > most):
+            raise Unsupported(f"{name} with {len(args)} arguments")
+        kinds = [spec.kind(i) for i in range(len(args))]
+        compiled = [self._argument(a, k, mode, depth) for a, k in zip(args, kinds)]
+        value_positions = [i for i, k in enumerate(kinds) if k == "value"]
+        function, lifts, errors_in = spec.function, spec.lifts, spec.errors_in
+        finish = None
+        if name == "INDEX" and not keep_ref:
+            finish = self._dereference(mode)
+
+        def call(ctx):
+            values = [a(ctx) for a in compiled]
+            arrays = False
+            for i in value_positions:
+                v = values[i]
+                if isinstance(v, XlError) and not errors_in:
+                    return v
+                if isinstance(v, np.ndarray):
+                    arrays = True
+            if arrays:
+                if not lifts:
+                    raise Unsupported(f"{name} of an array where it takes one value")
+                return lift(function, *values)
+            result = function(*values)
+            return finish(result, ctx) if finish is not None else result
+
+        return call
+
+    def _dereference(self, mode):
+        """What a reference a function returned (INDEX) is where a value is wanted."""
+        def finish(result, ctx):
+            if not isinstance(result, Ref):
+                return result
+            if result.shape == (1, 1):
+                return result.value(result.r1, result.c1)
+            if mode == "array":
+                return result.grid()
+            if mode == "strict":
+                raise Unsupported("a range returned by INDEX where Excel's handling of it is not documented")
+            return result.intersect(ctx[1], ctx[2])
+        return finish
+
+    def _if(self, args, mode, keep_ref, depth):
+        if not 2 <= len(args) <= 3:
+            raise Unsupported("IF takes 2 or 3 arguments")
+        condition = self.compile(args[0], mode, depth=depth + 1)
+        branches = [self.compile(a, mode, keep_ref, depth + 1) for a in args[1:]]
+        when_true = branches[0]
+        when_false = branches[1] if len(branches) == 2 else None
+
+        def choose(ctx):
+            test = condition(ctx)
+            if isinstance(test, np.ndarray):
+                raise Unsupported("IF of an array of conditions")
+            test = truth(test)
+            if isinstance(test, XlError):
+                return test
+            if test:
+                value = when_true(ctx)
+            else:
+                value = when_false(ctx) if when_false is not None else False
+            return 0.0 if value is MISSING else value
+        return choose
+
+    def _iferror(self, args, mode, depth):
+        if len(args) != 2:
+            raise Unsupported("IFERROR takes 2 arguments")
+        first, instead = (self.compile(a, mode, depth=depth + 1) for a in args)
+
+        def guarded(ctx):
+            value = first(ctx)
+            if isinstance(value, np.ndarray):
+                if not any(isinstance(v, XlError) for v in value.flat):
+                    return value
+                alternative = instead(ctx)
+                if isinstance(alternative, np.ndarray):
+                    raise Unsupported("IFERROR of two arrays")
+                return lift(lambda v: alternative if isinstance(v, XlError) else v, value)
+            if isinstance(value, XlError):
+                value = instead(ctx)
+            return 0.0 if value is MISSING else value
+        return guarded
+
+    def _single(self, args, depth):
+        if len(args) != 1:
+            raise Unsupported("@ of several arguments")
+        inner = self.compile(args[0], "scalar", keep_ref=True, depth=depth + 1)
+
+        def single(ctx):
+            value = inner(ctx)
+            if isinstance(value, Ref):
+                return value.intersect(ctx[1], ctx[2])
+            if isinstance(value, Areas):
+                return VALUE
+            return top_left(value)
+        return single
+
+    def _kc(self, name, args, mode, depth):
+        """A KC_* function, handed its arguments as xlwings hands them over in Excel (NOTES §1)."""
+        function = EXCEL_FUNCTIONS[name]
+        declared = _declared_count(function)
+        compiled = [self._argument(a, "ref", mode, depth) for a in args]
+        padding = [None] * max(0, declared - len(args))   # omitted trailing arguments: None, as xlwings
+
+        def handed(value):
+            if isinstance(value, Ref):
+                value = value.grid()
+            elif isinstance(value, Areas):
+                raise Unsupported(f"{name} given several areas")
+            return as_handed_over(value, _omitted, _error_text)
+
+        def call(ctx):
+            result = function(*[handed(a(ctx)) for a in compiled], *padding)
+            if isinstance(result, (list, np.ndarray)):
+                return np.array(result, dtype=object, ndmin=2)
+            return result
+        return call
+
+
+class Engine:
+    """A workbook's input values and formulas; ``run`` computes every formula cell."""
+
+    def __init__(self, book: Workbook, cells, *, fallback: bool = True):
+        self.book = book
+        self.facts: WorkbookFacts = workbook_facts(book)
+        self.allow_fallback = fallback
+        self.sheets = {name.upper(): name for name in book.sheet_parts}
+        self.values: dict[tuple[str, int, int], object] = {}
+        self.blocks: dict[tuple, np.ndarray] = {}
+        self._definitions: dict[str, tuple] = {}
+        self._compilers: dict[tuple, Compiler] = {}
+        self._compiled: dict[tuple, Compiled] = {}
+        self._fallback = None
+        self.index = None
+        self._load()
+        self.nodes: dict[tuple, Node] = {}
+        self.members: dict[tuple, tuple] = {}          # a cell of an array range -> its formula's cell
+        for cell in cells:
+            row, col = pkg.split_cell(cell.ref)
+            node = Node(cell, row, col)
+            self.nodes[(cell.sheet, row, col)] = node
+            if cell.spill and ":" in cell.spill:
+                for ref in pkg.range_cells(cell.spill):
+                    r, c = pkg.split_cell(ref)
+                    if (r, c) != (row, col):
+                        self.members[(cell.sheet, r, c)] = (cell.sheet, row, col)
+
+    # -- the workbook's values --
+
+    def _load(self):
+        strings = None
+        date1904 = self.facts.date1904
+        for sheet, cells in self.book.sheets().items():
+            for c in cells:
+                if c.formula is not None or c.value_text is None:
+                    continue
+                kind, raw = c.cell_type, c.value_text
+                try:
+                    if kind == "s":
+                        if strings is None:
+                            strings = self.book.shared_strings
+                        value = _shared(strings, raw)
+                    else:
+                        value = stored_value(kind, raw, date1904)
+                except Refused as error:
+                    raise BookError(f"{sheet}!{c.ref}: {error}") from None
+                if value is not None:
+                    r, col = pkg.split_cell(c.ref)
+                    self.values[(sheet, r, col)] = value
+
+    def sheet_named(self, name: str) -> str:
+        """A sheet named in a formula, found as Excel finds it: ignoring case."""
+        found = self.sheets.get(name.upper())
+        if found is None:
+            raise Refused(f"refers to the sheet {name!r}, which this workbook does not have")
+        return found
+
+    def block(self, sheet, r1, c1, r2, c2) -> np.ndarray:
+        """The values of an area, read once and shared (never changed once read: every cell in it is a
+        precedent of the reader, so computed before)."""
+        key = (sheet, r1, c1, r2, c2)
+        grid = self.blocks.get(key)
+        if grid is None:
+            if (r2 - r1 + 1) * (c2 - c1 + 1) > LARGEST_AREA:
+                raise Unsupported(f"a range of more than {LARGEST_AREA:,} cells used as a whole array")
+            get = self.values.get
+            grid = np.empty((r2 - r1 + 1, c2 - c1 + 1), dtype=object)
+            grid.flat = [get((sheet, r, c)) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+            self.blocks[key] = grid
+        return grid
+
+    def value(self, sheet, row, col):
+        return self.values.get((sheet, row, col))
+
+    def filled(self, sheet, r1, c1, r2, c2) -> list:
+        """The values of an area row by row; for a large area only its cells that hold something."""
+        if (r2 - r1 + 1) * (c2 - c1 + 1) <= 4096:
+            return self.block(sheet, r1, c1, r2, c2).ravel().tolist()
+        if self.index is None:
+            self.index = _CellIndex(self.values.keys() | self.nodes.keys() | self.members.keys())
+        get = self.values.get
+        return [v for v in (get((sheet, r, c)) for r, c in self.index.cells_in(sheet, r1, c1, r2, c2))
+                if v is not None]
+
+    # -- defined names --
+
+    def name_definition(self, sheet: str, qualifier: str | None, name: str):
+        """("areas", [(sheet, ends)...]) or ("tree", tree) for a name used on ``sheet``; None if undefined."""
+        text = self.facts.definition(sheet, name, qualifier)
+        if text is None:
+            return None
+        if text not in self._definitions:
+            self._definitions[text] = self._read_definition(text)
+        return self._definitions[text]
+
+    def _read_definition(self, text: str):
+        parts = _top_level_parts(text)
+        areas = []
+        for part in parts:
+            tokens = tokenize(part)
+            if len(tokens) != 1 or tokens[0][0] != "sref":
+                break
+            tree = Parser(tokens[0][1]).parse()
+            if any(not (end[0] and end[2]) for end in tree[2]):
+                raise Unsupported(f"the name {text!r} has a relative reference")
+            areas.append((self.sheet_named(tree[1]), tree[2]))
+        else:
+            return ("areas", tuple(areas))
+        if len(parts) > 1:
+            raise Unsupported(f"the name defined as {text!r}")
+        tree = Parser(text).parse()
+        for node in references(tree):
+            if node[0] == "ref" and (node[1] is None or any(not (e[0] and e[2]) for e in node[2])):
+                raise Unsupported(f"the name defined as {text!r} has a relative reference")
+        return ("tree", tree)
+
+    # -- compiling --
+
+    def compiled(self, node: Node) -> Compiled:
+        """The compiled form of a node's formula, shared by every cell of the same shape and sheet."""
+        try:
+            shape = cell_shape(node.formula, node.row, node.col)
+        except Unsupported as error:
+            return Compiled(None, error, None, None)
+        key = (node.sheet, node.array, shape)
+        found = self._compiled.get(key)
+        if found is None:
+            compiler = self._compilers.setdefault((node.sheet, node.array), Compiler(self, node.sheet, node.array))
+            try:
+                tree = Parser(shape).parse()
+            except Unsupported as error:
+                found = Compiled(None, error, None, None)
+            else:
+                areas = compiler.areas(tree)
+                try:
+                    function = compiler.compile(tree, "array" if node.array else "scalar")
+                    found = Compiled(function, None, tree, areas)
+                except Unsupported as error:
+                    found = Compiled(None, error, tree, areas)
+            self._compiled[key] = found
+        return found
+
+    # -- running --
+
+    def run(self) -> dict[str, dict]:
+        """{sheet: {cell: value}} for every formula cell and array-range cell."""
+        precedents = {}
+        index = _FormulaIndex(self.nodes, self.members)
+        for key, node in self.nodes.items():
+            try:
+                node.compiled = self.compiled(node)
+                areas = self._areas_of(node)
+            except Refused as error:
+                raise BookError(f"{node.where}: {error}") from None
+            if isinstance(node.compiled.reason, External):
+                self._keep(node)
+            precedents[key] = index.formulas_in(areas)
+        ordered, left = dependency_order(precedents)
+        if left:
+            loop = cycle(precedents, left)
+            text = " -> ".join(f"{s}!{pkg.column_letters(c)}{r}" for s, r, c in loop)
+            more = ("; the workbook enables iterative calculation, which is not supported headless"
+                    if self.facts.iterate else "")
+            raise BookError(f"circular reference at {text}{more}")
         out: dict[str, dict] = {}
-        for (sheet, ref), value in self.results.items():
-            out.setdefault(sheet, {})[ref] = value
+        for key in ordered:
+            node = self.nodes[key]
+            if node.kept:
+                out.setdefault(node.sheet, {})[node.ref] = self.values[key]
+                continue
+            try:
+                value = self._compute(node)
+            except (BookError, Unsupported):
+                raise
+            except Refused as error:
+                raise BookError(f"{node.where}: {error}") from None
+            except RecursionError:
+                raise BookError(f"{node.where}: the formula is nested too deeply to compute") from None
+            except Exception as error:  # noqa: BLE001 - a one-line message naming the cell, never a traceback
+                raise BookError(f"{node.where}: the formula cannot be computed headless "
+                                f"({type(error).__name__}: {error})") from None
+            self._store(node, value, out)
         return out
 
+    def _areas_of(self, node: Node) -> list:
+        compiled = node.compiled
+        if compiled.areas is not None:
+            return [(sheet, place_area(ends, node.row, node.col)) for sheet, ends in compiled.areas]
+        if not self.allow_fallback:
+            raise Unsupported(f"{node.where}: {compiled.reason}")
+        return self.fallback().areas(node)
 
-def evaluate(book: Workbook, cells) -> dict[str, dict]:
-    """{sheet: {cell: value}} for every formula cell and spill member, or Unsupported."""
-    return Book(book, cells).all_values()
+    def _keep(self, node: Node):
+        """A formula reading another workbook keeps Excel's stored value (that workbook is not here)."""
+        tree = node.compiled.tree
+        if tree is None or any(ref[0] != "xref" for ref in references(tree)):
+            raise BookError(f"{node.where}: the formula mixes a reference to another workbook with cells of this "
+                            "one; Excel would use that workbook's current values, which cannot be read headless")
+        if node.cached is None or node.cached[1] is None:
+            raise BookError(f"{node.where}: the formula reads another workbook and has no stored value to keep")
+        kind, raw = node.cached
+        try:
+            value = _shared(self.book.shared_strings, raw) if kind == "s" else stored_value(kind, raw,
+                                                                                             self.facts.date1904)
+        except Refused as error:
+            raise BookError(f"{node.where}: {error}") from None
+        node.kept = True
+        self.values[(node.sheet, node.row, node.col)] = value
+
+    def _compute(self, node: Node):
+        compiled = node.compiled
+        reason = compiled.reason
+        if compiled.function is not None:
+            try:
+                return compiled.function((node.sheet, node.row, node.col))
+            except Unsupported as error:
+                reason = error
+        if not self.allow_fallback:
+            raise Unsupported(f"{node.where}: {reason}")
+        return self.fallback().evaluate(node, reason)
+
+    def fallback(self):
+        if self._fallback is None:
+            from workbook.calc.fallback import Fallback
+
+            self._fallback = Fallback(self)
+        return self._fallback
+
+    def _store(self, node: Node, value, out: dict):
+        target = out.setdefault(node.sheet, {})
+        if not node.array:
+            if isinstance(value, Ref):
+                value = value.intersect(node.row, node.col)
+            value = top_left(value)
+            if value is None or value is MISSING:
+                value = 0.0                  # a formula showing an empty cell shows 0
+            self.values[(node.sheet, node.row, node.col)] = value
+            target[node.ref] = value
+            return
+        for (r, c), v in array_range(node, value).items():
+            self.values[(node.sheet, r, c)] = v
+            target[f"{pkg.column_letters(c)}{r}"] = v
+
+
+def array_range(node: Node, value) -> dict:
+    """The cells of an array formula's range from its result, as Excel fills them: a result with one row
+    (or column) repeats down (across) a larger range, a single value fills it all, cells beyond a larger
+    result are #N/A, and a result larger than the range is cut to it. A dynamic array (spilled) shows its
+    result once, not repeated, and may not have outgrown the range recorded in the file."""
+    first, _, last = (node.spill or node.ref).partition(":")
+    r1, c1 = pkg.split_cell(first)
+    r2, c2 = pkg.split_cell(last or first)
+    rows, cols = r2 - r1 + 1, c2 - c1 + 1
+    if isinstance(value, Ref):
+        value = value.grid()
+    if isinstance(value, Areas):
+        value = VALUE
+    grid = value if isinstance(value, np.ndarray) else np.array([[value]], dtype=object)
+    if grid.ndim != 2:
+        grid = np.atleast_2d(grid)
+    height, width = grid.shape
+    if node.dynamic and (height > rows or width > cols):
+        raise BookError(f"{node.where}: the dynamic array now has {height} x {width} values but the file records "
+                        f"a spill range of {rows} x {cols} ({node.spill}); open the workbook in Excel to spill it again")
+    out = {}
+    for i in range(rows):
+        for j in range(cols):
+            if not node.dynamic:
+                y = 0 if height == 1 else i
+                x = 0 if width == 1 else j
+            else:
+                y, x = i, j
+            v = grid[y, x] if y < height and x < width else NA
+            out[(r1 + i, c1 + j)] = 0.0 if v is None or v is MISSING else v
+    return out
+
+
+class _CellIndex:
+    """Which of a set of cells lie in an area, fast both for a few cells and for whole columns."""
+
+    def __init__(self, keys):
+        rows: dict[str, dict[int, list]] = {}
+        for sheet, r, c in keys:
+            rows.setdefault(sheet, {}).setdefault(r, []).append(c)
+        self.rows = {sheet: {r: sorted(cols) for r, cols in by_row.items()} for sheet, by_row in rows.items()}
+        self.sorted_rows = {sheet: sorted(by_row) for sheet, by_row in self.rows.items()}
+
+    def cells_in(self, sheet, r1, c1, r2, c2):
+        rows = self.sorted_rows.get(sheet, ())
+        columns = self.rows.get(sheet, {})
+        for r in rows[bisect.bisect_left(rows, r1):bisect.bisect_right(rows, r2)]:
+            for c in columns[r]:
+                if c1 <= c <= c2:
+                    yield r, c
+
+
+class _FormulaIndex:
+    """The formula cell (an array formula's cell for its range) behind each position of an area."""
+
+    def __init__(self, nodes: dict, members: dict):
+        self.at = {key: key for key in nodes}
+        self.at.update(members)
+        self.cells = _CellIndex(self.at)
+
+    def formulas_in(self, areas) -> list:
+        found = []
+        at = self.at
+        for sheet, (r1, c1, r2, c2) in areas:
+            if (r2 - r1 + 1) * (c2 - c1 + 1) <= 64:
+                for r in range(r1, r2 + 1):
+                    for c in range(c1, c2 + 1):
+                        key = at.get((sheet, r, c))
+                        if key is not None:
+                            found.append(key)
+            else:
+                found.extend(at[(sheet, r, c)] for r, c in self.cells.cells_in(sheet, r1, c1, r2, c2))
+        return found
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """A name's definition split at commas outside quotes and brackets (several areas)."""
+    parts, depth, quote, start = [], 0, None, 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "({":
+            depth += 1
+        elif ch in ")}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def _shared(strings: list, raw: str):
+    try:
+        index = int(raw)
+    except ValueError:
+        raise Refused(f"the shared-string index {raw!r} is not a number") from None
+    if not 0 <= index < len(strings):
+        raise Refused(f"shared string {index} does not exist (the table has {len(strings)})")
+    return strings[index]
+
+
+def stored_value(kind: str | None, raw: str, date1904: bool):
+    """A stored cell value (its t attribute and <v> text) as the evaluator's value; None for an empty <v/>."""
+    if kind in ("str", "inlineStr"):
+        return raw
+    if kind == "b":
+        if raw not in ("0", "1", "true", "false"):
+            raise Refused(f"the logical value {raw!r} is neither 0 nor 1")
+        return raw in ("1", "true")
+    if kind == "e":
+        if raw not in ERRORS:
+            raise Refused(f"the error value {raw!r} is not one Excel has")
+        return ERRORS[raw]
+    if kind == "d":
+        try:
+            return iso_serial(raw, date1904)
+        except Unsupported as error:
+            raise Refused(str(error)) from None
+    if kind in (None, "n"):
+        if raw == "":
+            return None
+        try:
+            number = float(raw)
+        except ValueError:
+            raise Refused(f"the number {raw!r} cannot be read") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise Refused(f"the number {raw!r} is not finite")
+        return number
+    raise Refused(f"the cell type {kind!r} is not one Excel writes")
+
+
+def evaluate(book: Workbook, cells, *, fallback: bool = True) -> dict[str, dict]:
+    """{sheet: {cell: value}} for every formula cell and array-range cell; with ``fallback`` False a
+    formula outside the fast evaluator raises ``Unsupported`` naming its cell."""
+    return Engine(book, cells, fallback=fallback).run()

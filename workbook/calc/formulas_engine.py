@@ -1,9 +1,11 @@
-"""The `formulas` engine, for workbooks outside the fast evaluator's vocabulary, with the KC_* functions
-registered from the very objects Excel calls.
+"""The `formulas` engine, with the KC_* functions registered from the very objects Excel calls: single
+formulas for ``workbook.calc.fallback`` (``compile_formula``, ``engine_input``, ``plain_result``), and a
+whole workbook at once (``recalculate_with_formulas``), kept as a cross-check for tests only: no command
+uses it, since it differs from Excel in ways only a per-formula guard can exclude.
 
-Values cross from the engine to a KC function through ``excel_args``, which gives each argument the
-shape xlwings gives it in Excel (NOTES §1): a scalar, or a list of rows; an empty cell, an omitted
-argument or an error as None. Results go back as the engine's own types: a scalar, or a 2-D Array
+Values cross from the engine to a KC function through ``excel_argument``, which gives each argument the
+shape xlwings gives it in Excel (NOTES §1): a scalar, or a list of rows; an empty cell or an omitted
+argument as None, an error as its text. Results go back as the engine's own types: a scalar, or a 2-D Array
 for a spilled grid. Import this module before loading a workbook: names not registered by then are
 parsed as references.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +24,8 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # the engine draws a progress bar ot
 import numpy as np
 import formulas
 import schedula as sh
-from formulas.functions import Array, wrap_ranges_func
+from formulas.functions import Array, wrap_ranges_func, wrap_ufunc
+from formulas.functions.operators import OPERATORS
 from formulas.ranges import Ranges
 from formulas.tokens.operand import XlError
 from formulas.tokens.operand import Empty
@@ -29,6 +33,7 @@ from formulas.tokens.operand import Empty
 from addin.arguments import as_handed_over
 from addin.registry import FUNCTIONS as EXCEL_FUNCTIONS
 from workbook.calc import FormulaCell
+from workbook.calc.values import excel_round, power
 from workbook.errors import BookError
 from workbook.xlsx.book import Workbook
 from workbook.xlsx.formula_text import function_names
@@ -46,14 +51,19 @@ Empty.compile = staticmethod(lambda: OMITTED)
 
 
 def _absent(value) -> bool:
-    return value is OMITTED or value is sh.EMPTY or isinstance(value, XlError)
+    return value is OMITTED or value is sh.EMPTY
+
+
+def _error_text(value):
+    return str(value) if isinstance(value, XlError) else None
 
 
 def excel_argument(value):
-    """An engine value as xlwings would hand it over (a reference arrives as a 2-D Ranges object)."""
+    """An engine value as xlwings would hand it over (a reference arrives as a 2-D Ranges object; an
+    error as its text, as xlwings' err_to_str gives it)."""
     if isinstance(value, Ranges):
         value = value.value
-    return as_handed_over(value, _absent)
+    return as_handed_over(value, _absent, _error_text)
 
 
 def engine_result(value):
@@ -78,6 +88,16 @@ def register_functions() -> None:
     registry = formulas.get_functions()
     for name, function in EXCEL_FUNCTIONS.items():
         registry[name] = registry["_XLUDF." + name] = engine_function(function)
+    # The engine's ^, POWER and ROUND family differ from Excel's (0^0 is 1, 10^400 #VALUE!, ROUND(1.005,2)
+    # is 1): Excel's rules, the very functions the fast evaluator uses, take their place.
+    OPERATORS["^"] = wrap_ufunc(power)
+    registry["POWER"] = wrap_ufunc(power)
+    for name, mode in (("ROUND", ROUND_HALF_UP), ("ROUNDUP", ROUND_UP), ("ROUNDDOWN", ROUND_DOWN)):
+        registry[name] = wrap_ufunc(functools.partial(_excel_round, mode=mode))
+
+
+def _excel_round(x, digits, mode):
+    return excel_round(x, digits, mode)
 
 
 def evaluate_formula(formula: str):
@@ -97,6 +117,60 @@ def evaluate_formula(formula: str):
         return grid[0, 0] if grid.shape == (1, 1) else grid.tolist()
     return result
 
+
+
+def text_functions() -> frozenset[str]:
+    """The engine's text functions (LEFT, MID, TEXT, VALUE ...): its conversion of numbers to text is
+    Python's repr (0.1+0.2 becomes "0.30000000000000004"), not Excel's 15 digits."""
+    from formulas.functions.text import FUNCTIONS as TEXT
+
+    return frozenset(name.split(".")[-1] for name in TEXT)
+
+
+def compile_formula(formula: str):
+    """One formula compiled by the engine's own parser: a function of its inputs (``.inputs``, range
+    texts such as 'A1:C1' or "'MY SHEET'!B2", in the order the function takes them)."""
+    try:
+        with np.errstate(all="ignore"):    # constants are computed while compiling: overflow is #NUM!
+            return formulas.Parser().ast("=" + formula.lstrip("="))[1].compile()
+    except Exception as error:  # noqa: BLE001 - the parser raises several kinds
+        raise BookError(f"the formula ={formula} cannot be parsed ({type(error).__name__})") from None
+
+
+def knows(name: str) -> bool:
+    """Whether the engine has a function of this (upper-case) name."""
+    known = formulas.get_functions()
+    return known.get(name, _MISSING) is not _MISSING or known.get("_XLFN." + name, _MISSING) is not _MISSING
+
+
+_MISSING = object()
+
+
+def engine_input(text: str, grid: np.ndarray) -> Ranges:
+    """The values of one input area (an object array, None for an empty cell) as the engine takes them."""
+    values = np.array([[sh.EMPTY if v is None else v for v in row] for row in grid.tolist()], dtype=object)
+    return Ranges().push(text, values)
+
+
+def plain_result(value):
+    """An engine result as the fast evaluator's values: Python floats and bools, None for empty, a 2-D
+    object array for an array (a 1x1 array is its value)."""
+    if isinstance(value, Ranges):
+        value = value.value
+    if isinstance(value, np.ndarray):
+        grid = np.atleast_2d(np.asarray(value, dtype=object))
+        out = np.empty(grid.shape, dtype=object)
+        out.flat = [plain_result(v) for v in grid.flat]
+        return out[0, 0] if out.shape == (1, 1) else out
+    if value is sh.EMPTY or value is OMITTED:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, XlError):
+        return value
+    if isinstance(value, (int, float, np.number)):
+        return float(value)
+    return value
 
 
 def unknown_functions(cells: list[FormulaCell]) -> None:

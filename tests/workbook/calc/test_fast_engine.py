@@ -1,4 +1,5 @@
-"""The fast evaluator against the `formulas` engine and against LibreOffice."""
+"""The fast evaluator: against the `formulas` engine on the template and on tricky expressions, against
+LibreOffice, its per-formula fallback, what it refuses, and formulas at the edges."""
 
 import math
 
@@ -6,10 +7,10 @@ import numpy as np
 import pytest
 import xlsxwriter
 
+from workbook.calc import libreoffice, recalculate
+from workbook.calc.fast_engine import Unsupported
+from workbook.errors import BookError
 from workbook.xlsx.book import Workbook
-from workbook.calc import libreoffice
-from workbook.calc.fast_engine import Parser, Unsupported
-from workbook.calc import recalculate
 
 from tests.conftest import needs_libreoffice, small_book, values
 
@@ -87,16 +88,85 @@ def test_expressions_agree_with_libreoffice(tmp_path):
                       ("=AVERAGE(A1:A4,20)", 15, pytest.approx(31 / 3))], differ
 
 
-def test_unsupported_formulas_fall_back_to_the_formulas_engine(tmp_path):
-    path = small_book(tmp_path / "sumproduct.xlsx", "S", [1, 2, 3], {"A2": "=SUMPRODUCT(A1:C1,A1:C1)"})
-    with pytest.raises(Unsupported, match="SUMPRODUCT"):
+def sheet_book(path, cells: dict, sheet="S"):
+    """A one-sheet workbook of {cell: number, text, logical or formula (text starting with =)}."""
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet(sheet)
+    for ref, value in cells.items():
+        if isinstance(value, bool):
+            ws.write_boolean(ref, value)
+        elif isinstance(value, (int, float)):
+            ws.write_number(ref, value)
+        elif value.startswith("="):
+            ws.write_formula(ref, value)
+        else:
+            ws.write_string(ref, value)
+    book.close()
+    return path
+
+
+def test_a_formula_outside_the_fast_engine_falls_back_alone(tmp_path):
+    """IRR is not the fast engine's: that one formula goes to the fallback, and AVERAGE(A1,A2) beside it
+    keeps Excel's 10 (an empty cell in a reference is skipped), as in a book without IRR."""
+    cells = {"A1": 10, "B1": -100, "B2": 60, "B3": 60, "C1": "=IRR(B1:B3)", "D1": "=AVERAGE(A1,A2)"}
+    path = sheet_book(tmp_path / "irr.xlsx", cells)
+    with pytest.raises(Unsupported, match="S!C1: function IRR"):
         recalculate(Workbook.open(path), engine="fast")
-    result = recalculate(Workbook.open(path))
-    assert result.engine == "formulas"
-    assert result.values()["S"]["A2"] == 14
+    values = recalculate(Workbook.open(path)).values()["S"]
+    assert values["D1"] == 10
+    assert values["C1"] == pytest.approx(0.1306623862918075, rel=1e-9)   # (1+r)^2 - 0.6(1+r) - 0.6 = 0
+    alone = sheet_book(tmp_path / "alone.xlsx", {"A1": 10, "D1": "=AVERAGE(A1,A2)"})
+    assert recalculate(Workbook.open(alone)).values()["S"]["D1"] == values["D1"]
 
 
-@pytest.mark.parametrize("formula", ["=SUM(Table1[X])", "=A1:B2 C1", "={1,2;3}", "=1+", "=LET(x,1,x)"])
-def test_parser_refuses_what_it_does_not_know(formula):
-    with pytest.raises(Unsupported):
-        Parser(formula).parse()
+def test_the_fallback_is_fed_the_fast_engines_values(tmp_path):
+    """The fallback formula reads a cell the fast engine computed (B3 = B2*2 via intersection-free
+    arithmetic), and a formula after it reads the fallback's result."""
+    cells = {"B1": -100, "B2": 30, "B3": "=B2*2", "C1": "=IRR(B1:B3)", "C2": "=C1*100"}
+    values = recalculate(Workbook.open(sheet_book(tmp_path / "fed.xlsx", cells))).values()["S"]
+    assert values["C2"] == pytest.approx(values["C1"] * 100, rel=1e-15)
+    r = values["C1"]
+    assert -100 + 30 / (1 + r) + 60 / (1 + r) ** 2 == pytest.approx(0, abs=1e-7)
+
+
+@pytest.mark.parametrize("formula", ["=SUM(Table1[X])", "=A1:B2 C1", "={1,2;3}", "=1+", "=LET(x,1,x)",
+                                     "=SUM((A1,B1))", "=A1#", "=Sheet1:Sheet2!A1"])
+def test_the_fast_engine_refuses_what_it_does_not_compute(formula, tmp_path):
+    path = sheet_book(tmp_path / "refused.xlsx", {"A1": 1, "B1": 2, "C9": formula})
+    with pytest.raises(Unsupported, match="S!C9"):
+        recalculate(Workbook.open(path), engine="fast")
+
+
+# Formulas at the edges of the number range and of the grammar: each gives an Excel value or a one-line
+# BookError naming the cell, never a Python exception.
+EDGES = ["=NPV(1E+200,1,2)", "=ROUND(1E+307,2)", "=ROUND(1,400)", "=ROUND(1,1E+300)", "=EXP(1000)", "=10^-400",
+         "=1E+308*10", "=POWER(-8,1/3)", '="a"&1E+20', "=" + "-" * 500 + "1", "=" + "+".join(["A1"] * 3000),
+         "=" + "(" * 2000 + "1" + ")" * 2000, "=" + "ABS(" * 300 + "1" + ")" * 300, "=A1:A3+B1:B2",
+         '=MATCH("~",A1:A3,0)', "=INDEX(A1:B2,1)", "={1,2}*SUM(A:A)", "=IRR(A1:A3)", '=1/"x"',
+         "=SUBSTITUTE(1,1,1,0)", "=MID(A1,1,1)", "=LEFT(0.1+0.2,3)"]
+
+
+@pytest.mark.parametrize("formula", EDGES, ids=lambda f: f[:30])
+def test_edges_give_a_value_or_a_one_line_error(formula, tmp_path):
+    path = sheet_book(tmp_path / "edge.xlsx", {"A1": 1, "A2": 2, "A3": 3, "B1": 1, "B2": 2, "C9": formula})
+    try:
+        value = recalculate(Workbook.open(path)).values()["S"]["C9"]
+    except BookError as error:
+        assert str(error).startswith("S!C9: ") and "\n" not in str(error), error
+        return
+    assert isinstance(value, (float, str, bool)) or type(value).__name__ == "XlError", value
+
+
+def test_a_shared_string_out_of_range_names_its_cell(tmp_path):
+    import zipfile
+
+    path = sheet_book(tmp_path / "strings.xlsx", {"A1": "text", "B1": "=A1"})
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b'<c r="A1" t="s"><v>0</v>', b'<c r="A1" t="s"><v>7</v>')
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    with pytest.raises(BookError, match=r"^S!A1: shared string 7 does not exist \(the table has 1\)$"):
+        recalculate(Workbook.open(path))
