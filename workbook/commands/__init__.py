@@ -78,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
 def signals_as_exceptions():
     """SIGINT -> KeyboardInterrupt, SIGTERM/SIGHUP -> Terminated; a second signal during the clean-up
     the first one started is ignored, so the clean-up finishes."""
-    received = []
+    from workbook.xlsx import atomic
+
+    received = atomic.STOP_SIGNALS
+    received.clear()
 
     def handler(signum, frame):
         if received:
@@ -96,10 +99,11 @@ def signals_as_exceptions():
     except ValueError:  # not the main thread (e.g. called from a worker thread): leave signals alone
         previous.clear()
     try:
-        yield
+        yield received
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
+        received.clear()
 
 
 def _scratch_root() -> Path | None:
@@ -185,10 +189,12 @@ def parse(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse(argv)
-    with signals_as_exceptions(), scratch_folder():
+    with signals_as_exceptions() as received, scratch_folder():
         try:
             code = args.run(args)
             sys.stdout.flush()  # here, so a closed pipe is seen now and not at interpreter exit
+            if received:  # the signal's exception was lost in a finaliser: still an interruption
+                raise KeyboardInterrupt
             return code
         except (BookError, KCInputError) as error:
             print(f"kc {args.verb}: {error}", file=sys.stderr)
@@ -197,12 +203,13 @@ def main(argv=None) -> int:
             # The reader went away (kc check BOOK | head): stop quietly, and keep Python's exit-time flush quiet too.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
-        except KeyboardInterrupt:
-            print(f"kc {args.verb}: interrupted", file=sys.stderr)
-            return 130
-        except Terminated as stop:
-            print(f"kc {args.verb}: terminated by signal {stop.signum}", file=sys.stderr)
-            return 128 + stop.signum
+        except (KeyboardInterrupt, Terminated):
+            signum = received[0] if received else signal.SIGINT
+            if signum == signal.SIGINT:
+                print(f"kc {args.verb}: interrupted", file=sys.stderr)
+                return 130
+            print(f"kc {args.verb}: terminated by signal {signum}", file=sys.stderr)
+            return 128 + signum
         except MemoryError:
             print(f"kc {args.verb}: out of memory; the workbook is too large for a headless refresh", file=sys.stderr)
             return EXIT_INPUT

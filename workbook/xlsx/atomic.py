@@ -38,6 +38,10 @@ except ImportError:  # Windows: the lock falls back to an exclusive-create lock 
     fcntl = None
 
 MAX_BACKUPS = 1000
+# Signals the command layer has received (workbook.commands). Its handler raises an exception where the
+# program is, but one raised inside a finaliser is only printed and lost; a write is therefore never
+# committed once a signal has arrived.
+STOP_SIGNALS: list[int] = []
 
 
 def real_destination(destination: str | Path) -> Path:
@@ -142,6 +146,8 @@ def atomic_file(destination: str | Path, *, backup: bool = False):
             if backup and info is not None:
                 written_backup = make_backup(target)
                 output.backup = written_backup
+            if STOP_SIGNALS:
+                raise KeyboardInterrupt  # interrupted meanwhile (see STOP_SIGNALS): keep the original
             os.replace(linked, target)
             linked = None
         _sync_folder(target.parent)

@@ -241,3 +241,13 @@ def test_build_claims_its_output_like_every_verb(tmp_path, capsys, where, messag
     assert listing(tmp_path) == (["Built.xlsx"] if where == "read-only" else [])
     if where == "read-only":
         assert out.read_bytes() == b"an older build"
+
+
+def test_a_signal_whose_exception_was_lost_still_stops_the_write(book, tmp_path, monkeypatch):
+    # A signal handler's exception raised inside a finaliser is printed and lost; the write must still not
+    # be committed once the signal has arrived.
+    before = book.read_bytes()
+    monkeypatch.setattr(atomic, "STOP_SIGNALS", [15])
+    with pytest.raises(KeyboardInterrupt):
+        Workbook.open(book).save(book)
+    assert book.read_bytes() == before and listing(tmp_path) == ["Model.xlsx"]
