@@ -37,6 +37,7 @@ def model(path: Path) -> Path:
     book.define_name("First", "=Model!$A$1")
     book.define_name("Second", "=Model!$B$1")
     book.define_name("Flows", "=Model!$A$1:$C$1")
+    book.define_name("Price", "=Model!$C$1")  # a name the data files give (valuation.price)
     book.close()
     return path
 
@@ -250,6 +251,13 @@ def test_a_prefixed_sheet_gets_prefixed_values(small, capsys, tmp_path):
     assert b"<v>" not in xml and b"<is>" not in xml and b"</c>" not in xml
     assert values(book)["Model"]["A2"].value == 430       # readers see the values
     assert values(book)["Model"]["C2"].value == "n=430"
+    data = tmp_path / "price.toml"
+    data.write_text("[valuation]\nprice = 300\n", encoding="utf-8")
+    code, out, err = run(capsys, "refresh", book, "--data", data)
+    assert code == 0 and "Price Model!C1: 120 -> 300" in out, err
+    assert values(book)["Model"]["A2"].value == 610
+    code, out, _ = run(capsys, "check", book)
+    assert code == 0 and ": OK (" in out
     frozen = tmp_path / "Frozen.xlsx"
     code, _, err = run(capsys, "freeze", book, "-o", frozen)
     assert code == 0, err
