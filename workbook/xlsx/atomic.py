@@ -254,8 +254,9 @@ def _lock(target: Path, shown: Path):
             if exists:
                 continue  # the book was removed between the check and the open: look again
             raise BookError(f"{shown}: cannot write in {target.parent} (no such file or directory)") from None
-        except FileExistsError:  # (no fcntl) the lock file exists: another writer holds it
-            raise busy from None
+        except FileExistsError:  # (no fcntl) the lock file exists: another writer holds it, or held it
+            raise BookError(f"{shown} is being written by another kc command (lock file {path.name}); if none "
+                            f"is running, a crashed one left it: delete it") from None
         except OSError as error:
             raise BookError(f"{shown}: cannot write in {target.parent} ({error.strerror or error})") from None
         if fcntl is None:
