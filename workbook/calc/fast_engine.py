@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import inspect
+import re
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -30,7 +31,7 @@ from formulas.tokens.operand import XlError
 from addin.arguments import as_handed_over
 from addin.registry import FUNCTIONS as EXCEL_FUNCTIONS
 from workbook.calc import functions
-from workbook.calc.grammar import MAX_COLUMN, MAX_ROW, Parser, cell_shape, place_area, references, tokenize
+from workbook.calc.grammar import MAX_COLUMN, MAX_ROW, Parser, ShapeReader, place_area, references, tokenize
 from workbook.calc.names import WorkbookFacts, workbook_facts
 from workbook.calc.order import cycle, dependency_order
 from workbook.calc.values import (ERRORS, MISSING, NA, NAME, REF, VALUE, Areas, Ref, Unsupported, iso_serial,
@@ -94,8 +95,13 @@ def _omitted(value) -> bool:
     return value is MISSING
 
 
-def _declared_count(function) -> int:
-    return len(inspect.signature(function).parameters)
+_DECLARED: dict[str, int] = {}
+
+
+def _declared_count(name: str, function) -> int:
+    if name not in _DECLARED:
+        _DECLARED[name] = len(inspect.signature(function).parameters)
+    return _DECLARED[name]
 
 
 class Compiler:
@@ -375,15 +381,25 @@ class Compiler:
     def _kc(self, name, args, mode, depth):
         """A KC_* function, handed its arguments as xlwings hands them over in Excel (NOTES §1)."""
         function = EXCEL_FUNCTIONS[name]
-        declared = _declared_count(function)
+        declared = _declared_count(name, function)
         compiled = [self._argument(a, "ref", mode, depth) for a in args]
         padding = [None] * max(0, declared - len(args))   # omitted trailing arguments: None, as xlwings
 
         def handed(value):
             if isinstance(value, Ref):
-                value = value.grid()
+                if value.r1 == value.r2 and value.c1 == value.c2:
+                    value = value.value(value.r1, value.c1)
+                    if type(value) is float:
+                        return value
+                else:
+                    grid = value.grid()
+                    if all(type(v) is float for v in grid.flat):   # what a range of numbers is: as is
+                        return grid.tolist()
+                    value = grid
             elif isinstance(value, Areas):
                 raise Unsupported(f"{name} given several areas")
+            elif type(value) is float:
+                return value
             return as_handed_over(value, _omitted, _error_text)
 
         def call(ctx):
@@ -409,11 +425,12 @@ class Engine:
         self._compiled: dict[tuple, Compiled] = {}
         self._fallback = None
         self.index = None
+        self.shapes = ShapeReader()
         self._load()
         self.nodes: dict[tuple, Node] = {}
         self.members: dict[tuple, tuple] = {}          # a cell of an array range -> its formula's cell
         for cell in cells:
-            row, col = pkg.split_cell(cell.ref)
+            row, col = position(cell.ref)
             node = Node(cell, row, col)
             self.nodes[(cell.sheet, row, col)] = node
             if cell.spill and ":" in cell.spill:
@@ -442,8 +459,7 @@ class Engine:
                 except Refused as error:
                     raise BookError(f"{sheet}!{c.ref}: {error}") from None
                 if value is not None:
-                    r, col = pkg.split_cell(c.ref)
-                    self.values[(sheet, r, col)] = value
+                    self.values[(sheet, *position(c.ref))] = value
 
     def sheet_named(self, name: str) -> str:
         """A sheet named in a formula, found as Excel finds it: ignoring case."""
@@ -516,7 +532,7 @@ class Engine:
     def compiled(self, node: Node) -> Compiled:
         """The compiled form of a node's formula, shared by every cell of the same shape and sheet."""
         try:
-            shape = cell_shape(node.formula, node.row, node.col)
+            shape = self.shapes.shape(node.formula, node.row, node.col)
         except Unsupported as error:
             return Compiled(None, error, None, None)
         key = (node.sheet, node.array, shape)
@@ -714,6 +730,23 @@ class _FormulaIndex:
         return found
 
 
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
+_COLUMNS: dict[str, int] = {}
+
+
+def position(ref: str) -> tuple[int, int]:
+    """(row, column) of a cell reference as the sheet XML writes it ('B21'); read for every cell of a
+    book, so letters are converted once each."""
+    match = _CELL_REF.fullmatch(ref)
+    if match is None:
+        return pkg.split_cell(ref)          # its one-line error for a malformed reference
+    letters, digits = match.groups()
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = _COLUMNS[letters] = pkg.column_number(letters)
+    return int(digits), col
+
+
 def _top_level_parts(text: str) -> list[str]:
     """A name's definition split at commas outside quotes and brackets (several areas)."""
     parts, depth, quote, start = [], 0, None, 0
@@ -746,6 +779,14 @@ def _shared(strings: list, raw: str):
 
 def stored_value(kind: str | None, raw: str, date1904: bool):
     """A stored cell value (its t attribute and <v> text) as the evaluator's value; None for an empty <v/>."""
+    if kind is None and raw and "_" not in raw:      # Python's float() would read 1_000; Excel writes no such number
+        try:
+            number = float(raw)
+        except ValueError:
+            raise Refused(f"the number {raw!r} cannot be read") from None
+        if number - number != 0:                      # inf or nan
+            raise Refused(f"the number {raw!r} is not finite")
+        return number
     if kind in ("str", "inlineStr"):
         return raw
     if kind == "b":

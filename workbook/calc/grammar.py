@@ -47,21 +47,30 @@ _TOKEN = re.compile(rf"""
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
-    tokens, position = [], 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if not match:
-            raise Unsupported(f"cannot read {text[position:position + 12]!r}")
+    tokens = []
+    scanner = _TOKEN.scanner(text)
+    end = 0
+    for match in iter(scanner.match, None):
         kind = match.lastgroup
-        if kind == "sheets3d":
-            raise Unsupported("3-D references across sheets")
         if kind != "ws":
+            if kind == "sheets3d":
+                raise Unsupported("3-D references across sheets")
             tokens.append((kind, match.group()))
-        position = match.end()
+        end = match.end()
+    if end != len(text):
+        raise Unsupported(f"cannot read {text[end:end + 12]!r}")
     return tokens
 
 
 _ENDPOINT = re.compile(r"(\$?)([A-Za-z]{1,3})?(\$?)(\d+)?")
+_COLUMNS: dict[str, int] = {}
+
+
+def _column(letters: str) -> int:
+    number = _COLUMNS.get(letters)
+    if number is None:
+        number = _COLUMNS[letters] = pkg.column_number(letters.upper())
+    return number
 
 
 def _sheet_name(text: str) -> str:
@@ -77,10 +86,10 @@ def _ends(area: str, row: int, col: int) -> tuple:
         if letters is None:
             ends.append([bool(absolute_row), int(digits) if absolute_row else int(digits) - row, True, None])
         elif digits is None:
-            c = pkg.column_number(letters.upper())
+            c = _column(letters)
             ends.append([True, None, bool(absolute_col), c if absolute_col else c - col])
         else:
-            r, c = int(digits), pkg.column_number(letters.upper())
+            r, c = int(digits), _column(letters)
             ends.append([bool(absolute_row), r if absolute_row else r - row,
                          bool(absolute_col), c if absolute_col else c - col])
     if len(ends) == 2:
@@ -123,6 +132,90 @@ def place_area(ends, row: int, col: int) -> tuple[int, int, int, int]:
 
 def cell_shape(formula: str, row: int, col: int) -> tuple:
     return relative_tokens(tokenize(formula), row, col)
+
+
+_RUN = re.compile(r"[0-9]+")
+
+
+class ShapeReader:
+    """``cell_shape`` for many cells, each formula read once per *skeleton* (its text with every run of
+    digits as one 0): cells filled down or across differ only in their digits, and how a formula splits
+    into tokens does not depend on its digits' values, so the tokens are kept as templates whose digit
+    runs are filled in per cell, and references are placed from those digits directly. A formula whose
+    digits do not fit its skeleton's template is read from scratch (the result is the same)."""
+
+    def __init__(self):
+        self.plans: dict[str, tuple | None] = {}
+        self.seen: set[str] = set()
+
+    def shape(self, formula: str, row: int, col: int) -> tuple:
+        key = _RUN.sub("0", formula)
+        plan = self.plans.get(key, False)
+        if plan is False:
+            if key not in self.seen:            # a skeleton met once is read directly: no template for it
+                self.seen.add(key)
+                return cell_shape(formula, row, col)
+            plan = self.plans[key] = self._plan(formula)
+        if plan is not None:
+            runs = _RUN.findall(formula)
+            if len(runs) == plan[0]:
+                shaped = self._fill(plan[1], runs, row, col)
+                if shaped is not None:
+                    return shaped
+        return cell_shape(formula, row, col)
+
+    @staticmethod
+    def _plan(formula: str):
+        tokens = tokenize(formula)
+        steps, slots = [], 0
+        for kind, value in tokens:
+            parts = _RUN.split(value)
+            runs = len(parts) - 1
+            if kind in ("ref", "sref"):
+                sheet, _, area = value.rpartition("!")
+                ends = []
+                for part in area.split(":"):
+                    absolute_col, letters, absolute_row, digits = _ENDPOINT.fullmatch(part).groups()
+                    if letters is None or digits is None:
+                        return None                      # whole rows or columns: read from scratch
+                    if _RUN.search(sheet):
+                        return None                      # digits in the sheet name: read from scratch
+                    ends.append((bool(absolute_row), slots + len(ends), bool(absolute_col), _column(letters)))
+                steps.append(("rref", _sheet_name(sheet) if kind == "sref" else None, tuple(ends)))
+            elif kind == "error" and runs:
+                steps.append(("fixed", kind, value, slots, _RUN.findall(value)))
+            else:
+                steps.append(("text", kind, parts, slots))
+            slots += runs
+        if slots != len(_RUN.findall(formula)):
+            return None                                  # digits outside the tokens: cannot happen, but be sure
+        return slots, steps
+
+    @staticmethod
+    def _fill(steps, runs, row, col):
+        out = []
+        for step in steps:
+            if step[0] == "rref":
+                ends = []
+                for absolute_row, slot, absolute_col, c in step[2]:
+                    r = int(runs[slot])
+                    ends.append((absolute_row, r if absolute_row else r - row, absolute_col, c if absolute_col else c - col))
+                out.append(("rref", (step[1], tuple(ends))))
+            elif step[0] == "text":
+                _, kind, parts, first = step
+                if len(parts) == 1:
+                    out.append((kind, parts[0]))
+                else:
+                    value = parts[0]
+                    for k, part in enumerate(parts[1:]):
+                        value += runs[first + k] + part
+                    out.append((kind, value))
+            else:
+                _, kind, value, first, expected = step
+                if runs[first:first + len(expected)] != expected:
+                    return None
+                out.append((kind, value))
+        return tuple(out)
 
 
 def absolute_ends(area: str) -> tuple:
