@@ -8,8 +8,9 @@ Prints one table (measurement, ours, peer, ratio = peer / ours, target, met?) an
 1. The KC template: `kc refresh` (load, recompute every formula, rewrite the cached values) against
    LibreOffice opening the same file, recalculating every formula and converting it (soffice
    --convert-to xlsx with recalculation on load, a cold process each time: what a server would do).
-2. Many cells: a sheet of 1,000 and 10,000 scalar KC_DCF cells refreshed headless, against LibreOffice
-   recalculating the same sheet written with native NPV formulas.
+2. Many cells: a sheet of 1,000 and 10,000 scalar KC_DCF cells, each row with its own inputs
+   (=KC_DCF(A{r}:E{r},F{r},G{r})), refreshed headless, against LibreOffice recalculating the same sheet
+   written with native NPV formulas; our values are checked against LibreOffice's.
 3. Many models: refreshing 1, 10 and 100 copies of the template serially and with the process pool
    (both cores); seconds per book should stay flat as the count grows.
 4. Memory: the peak resident memory a refresh adds to a fresh process, for sheets of 25,000 to 200,000
@@ -49,24 +50,34 @@ def best(fn, repeats: int) -> float:
 
 
 def cells_book(path: Path, n: int, native: bool) -> None:
-    """n valuation cells over a WACC x g spread: KC_DCF, or the same value with native NPV."""
+    """n valuation cells, each row with its own inputs (five flows, a WACC, a growth rate): KC_DCF, or the
+    same enterprise value with native NPV and a Gordon terminal value."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("Cells")
-    sheet.write_row(0, 0, FLOWS)
     for i in range(n):
-        row = i + 2
+        r = i + 1
+        scale = 1 + (i % 997) / 1000                  # every row's flows differ
         wacc, g = 0.08 + (i % 100) * 0.0005, 0.01 + (i // 100 % 50) * 0.0004
-        sheet.write_number(row, 0, wacc)
-        sheet.write_number(row, 1, g)
-        w, gg = f"A{row + 1}", f"B{row + 1}"
+        sheet.write_row(i, 0, [f * scale for f in FLOWS] + [wacc, g])
         if native:
-            formula = (f"=(NPV({w},$A$1:$E$1)+$E$1*(1+{gg})/({w}-{gg})/(1+{w})^5-161.8)/4099.28*1.1")
+            formula = f"=NPV(F{r},A{r}:E{r})+E{r}*(1+G{r})/(F{r}-G{r})/(1+F{r})^5"
         else:
-            formula = f"=KC_DCF($A$1:$E$1,{w},{gg},161.8,4099.28,1.1)"
-        sheet.write_formula(row, 2, formula)
+            formula = f"=KC_DCF(A{r}:E{r},F{r},G{r})"
+        sheet.write_formula(i, 7, formula)
     book.close()
+
+
+def same_values(ours: Path, theirs: Path, n: int) -> bool:
+    """Our refreshed KC_DCF cells against LibreOffice's native recalculation, to 1e-9 relative."""
+    import math
+
+    import openpyxl
+
+    a = openpyxl.load_workbook(ours, data_only=True)["Cells"]
+    b = openpyxl.load_workbook(theirs, data_only=True)["Cells"]
+    return all(math.isclose(a.cell(r, 8).value, b.cell(r, 8).value, rel_tol=1e-9) for r in range(1, n + 1))
 
 
 def libreoffice_recalc(path: Path, out: Path) -> None:
@@ -191,17 +202,22 @@ def main() -> int:
         shutil.copyfile(template, work)
         ours = best(lambda: refresh_book(work), repeats)
         peer = best(lambda: libreoffice_recalc(template, folder / "lo"), repeats) if have_lo else None
-        rows.append(row("KC template: kc refresh vs LibreOffice open+recalc+convert", ours, peer, "ratio >= 1",
-                        peer is not None and peer >= ours))
+        rows.append(row("KC template: kc refresh vs LibreOffice open+recalc+convert", ours, peer, "ratio >= 20",
+                        peer is not None and peer >= 20 * ours))
 
         for n in ((1000,) if args.quick else (1000, 10000)):
             kc, native = folder / f"kc_{n}.xlsx", folder / f"native_{n}.xlsx"
             cells_book(kc, n, native=False)
             cells_book(native, n, native=True)
-            ours = best(lambda: refresh_book(kc), 1)
-            peer = best(lambda: libreoffice_recalc(native, folder / "lo"), 1) if have_lo else None
-            rows.append(row(f"{n:,} scalar KC_DCF cells: kc refresh vs LibreOffice recalc of native NPV", ours, peer,
-                            "ratio >= 1", peer is not None and peer >= ours))
+            ours = best(lambda: refresh_book(kc), repeats)
+            peer = best(lambda: libreoffice_recalc(native, folder / "lo"), repeats) if have_lo else None
+            note = ""
+            if have_lo:
+                note = "values equal LibreOffice's" if same_values(kc, next((folder / "lo").glob("*.xlsx")), n) \
+                    else "VALUES DIFFER from LibreOffice's"
+            target = 10 if n == 10000 else 1
+            rows.append(row(f"{n:,} scalar KC_DCF cells (own inputs): kc refresh vs LibreOffice recalc of native NPV",
+                            ours, peer, f"ratio >= {target}", peer is not None and peer >= target * ours, note))
 
         warm = folder / "warm.xlsx"  # first call pays one-time imports; keep it out of the curve
         shutil.copyfile(template, warm)
