@@ -104,15 +104,31 @@ def check_ranges(cells: list[FormulaCell]) -> None:
                                 f"{pkg.MAX_RANGE_CELLS:,} cells, over the limit for a headless refresh")
 
 
-def refreshed(book: Workbook, inputs: dict[str, dict] | None = None) -> Refreshed:
+ENGINES = ("auto", "libreoffice")
+
+
+def recomputed_values(book: Workbook, engine: str = "auto") -> dict[str, dict]:
+    """{sheet: {cell: value}} of every formula (and spill) cell: our engines (``auto``), or LibreOffice
+    recomputing the whole book with the KC functions installed (``libreoffice``, after
+    ``kc libreoffice-setup``)."""
+    if engine == "libreoffice":
+        from workbook.calc.libreoffice_engine import recalculate_with_libreoffice
+
+        return recalculate_with_libreoffice(book)
+    if engine not in ENGINES:
+        raise BookError(f"--engine {engine!r} must be one of: {', '.join(ENGINES)}")
+    return recalculate(book, engine).values()
+
+
+def refreshed(book: Workbook, inputs: dict[str, dict] | None = None, engine: str = "auto") -> Refreshed:
     """``book`` with ``inputs`` ({sheet: {cell: value}}) written into its input cells, every formula
-    recomputed and the results stored as cached values."""
+    recomputed (by ``engine``) and the results stored as cached values."""
     if inputs:
         book = with_cached_values(book, {}, inputs)
     book.check_values()
     before = book.cached_values()
     check_ranges(formula_cells(book))
-    values = recalculate(book).values()
+    values = recomputed_values(book, engine)
     changed = sum(1 for sheet, cells in values.items() for ref, value in cells.items()
                   if not same_value(before.get(sheet, {}).get(ref), value))
     return Refreshed(with_cached_values(book, values), values, changed, sum(len(c) for c in (inputs or {}).values()))
@@ -120,7 +136,7 @@ def refreshed(book: Workbook, inputs: dict[str, dict] | None = None) -> Refreshe
 
 def refresh_book(book: str | Path, output: str | Path | None = None, data: str | Path | None = None, *,
                  force: bool = False, backup: bool = False, assignments: list[str] | tuple = (),
-                 verb: str = "refreshed") -> RefreshReport:
+                 verb: str = "refreshed", engine: str = "auto") -> RefreshReport:
     """Refresh ``book`` into ``output`` (default in place); with ``data`` and/or ``assignments``
     (``Name=value``) the named inputs change first, all checked before anything is written."""
     loaded = None
@@ -134,7 +150,7 @@ def refresh_book(book: str | Path, output: str | Path | None = None, data: str |
             plan = planning.from_assignments(opened, list(assignments), plan)
         planning.check_together(opened, plan)
         updates = plan.updates()
-        result = refreshed(opened, updates)
+        result = refreshed(opened, updates, engine)
         written_backup = result.book.save(target, backup=backup)
     return RefreshReport(str(book), str(output or book), sum(len(c) for c in result.values.values()),
                          result.changed, sum(len(c.cells) for c in plan.changes), tuple(plan.changes),
@@ -143,11 +159,11 @@ def refresh_book(book: str | Path, output: str | Path | None = None, data: str |
 
 
 def _refresh_one(job: tuple) -> RefreshReport | str:
-    book, output, data, force, backup, scratch = job
+    book, output, data, force, backup, scratch, engine = job
     if scratch:
         tempfile.tempdir = scratch  # a worker's temporaries go to the parent's scratch folder
     try:
-        return refresh_book(book, output, data, force=force, backup=backup)
+        return refresh_book(book, output, data, force=force, backup=backup, engine=engine)
     except BookError as error:
         return str(error)
     except OSError as error:
@@ -157,7 +173,8 @@ def _refresh_one(job: tuple) -> RefreshReport | str:
 
 
 def refresh_books(books: list[str], output: str | None = None, data: str | None = None, *, force: bool = False,
-                  backup: bool = False, workers: int | None = None, progress: bool = True) -> list:
+                  backup: bool = False, workers: int | None = None, progress: bool = True,
+                  engine: str = "auto") -> list:
     """Refresh several books; a process pool when there are more than one. Results in input order:
     a RefreshReport, or the one-line error for that book."""
     if output and len(books) > 1:
@@ -166,7 +183,7 @@ def refresh_books(books: list[str], output: str | None = None, data: str | None 
         raise BookError(f"--workers must be at least 1, not {workers}")
     if len({str(real_destination(b)) for b in books}) != len(books):
         raise BookError("the same book is named twice; each book can be refreshed once per command")
-    jobs = [(b, output, data, force, backup, tempfile.tempdir) for b in books]
+    jobs = [(b, output, data, force, backup, tempfile.tempdir, engine) for b in books]
     if len(jobs) == 1 or workers == 1:
         return [_refresh_one(job) for job in _progress(jobs, progress)]
     pool = ProcessPoolExecutor(max_workers=min(workers or os.cpu_count() or 1, len(jobs)))
@@ -214,7 +231,7 @@ def print_report(result: RefreshReport, label: str, out=None) -> None:
 
 def cmd_refresh(args) -> int:
     results = refresh_books(args.books, args.output, args.data, force=args.force, backup=args.backup,
-                            workers=args.workers, progress=len(args.books) > 1)
+                            workers=args.workers, progress=len(args.books) > 1, engine=args.engine)
     failed = 0
     for book, result in zip(args.books, results):
         if isinstance(result, RefreshReport):
@@ -238,4 +255,7 @@ def add_parser(verbs) -> None:
     refresh.add_argument("--backup", action="store_true",
                          help="keep the previous file as BOOK.bak (BOOK.bak2, ... if that exists)")
     refresh.add_argument("--workers", type=positive_int, help="processes for several books (default: one per core)")
+    refresh.add_argument("--engine", choices=ENGINES, default="auto",
+                         help="auto (default): our evaluator; libreoffice: LibreOffice recomputes the whole book "
+                              "(needs kc libreoffice-setup); either way only the cached values change")
     refresh.set_defaults(run=cmd_refresh)

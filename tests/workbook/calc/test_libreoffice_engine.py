@@ -160,3 +160,30 @@ def test_the_not_installed_message_stops_the_engine(installed, tmp_path, monkeyp
         "End Function\n"))
     with pytest.raises(BookError, match=r"Book\.xlsx: S!A1: KC_X: the KC extension is not installed"):
         recalculate_with_libreoffice(Workbook.open(path))
+
+
+@needs_libreoffice
+def test_kc_refresh_with_the_libreoffice_engine_stores_only_values(installed, tmp_path, capsys):
+    from workbook import commands
+
+    source = user_book(tmp_path / "Book.xlsx")
+    out = tmp_path / "ByLibreOffice.xlsx"
+    assert commands.main(["refresh", str(source), "-o", str(out), "--engine", "libreoffice"]) == 0
+    ours = tmp_path / "ByUs.xlsx"
+    assert commands.main(["refresh", str(source), "-o", str(ours)]) == 0
+    by_lo, by_us = Workbook.open(out), Workbook.open(ours)
+    # The same values as our own engine (LibreOffice's .xlsx keeps 15 significant digits) ...
+    for sheet, cells in by_us.cached_values().items():
+        for ref, (kind, text) in cells.items():
+            theirs = by_lo.cached_values()[sheet][ref]
+            if kind in (None, "n"):
+                assert float(theirs[1]) == pytest.approx(float(text), rel=1e-14), (sheet, ref)
+            else:
+                assert theirs == (kind, text), (sheet, ref)
+    # ... and every part other than the sheets' values and calcPr byte for byte the original's.
+    before, after = zipfile.ZipFile(source), zipfile.ZipFile(out)
+    for name in before.namelist():
+        if name.startswith("xl/worksheets/"):
+            assert without_values(before.read(name)) == without_values(after.read(name)), name
+        elif name != "xl/workbook.xml":
+            assert before.read(name) == after.read(name), name
