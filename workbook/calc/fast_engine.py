@@ -40,7 +40,7 @@ from workbook.errors import BookError
 from workbook.xlsx import references as pkg
 from workbook.xlsx.book import Workbook
 
-__all__ = ["Engine", "Parser", "Unsupported", "evaluate"]
+__all__ = ["Engine", "Parser", "Unsupported", "evaluate", "evaluate_literal"]
 
 LARGEST_AREA = 250_000        # cells in one reference; beyond that (whole columns) the formula falls back
 DEEPEST = 200                 # nesting of a compiled formula (Excel itself allows 64 nested functions)
@@ -813,6 +813,61 @@ def stored_value(kind: str | None, raw: str, date1904: bool):
             raise Refused(f"the number {raw!r} is not finite")
         return number
     raise Refused(f"the cell type {kind!r} is not one Excel writes")
+
+
+class _Literals:
+    """What a formula of literals (``kc eval``) may read: no sheet, no cell, no name."""
+
+    values: dict = {}
+    sheets: dict = {}
+
+    def sheet_named(self, name):
+        raise Refused(f"the formula refers to the sheet {name!r}; use literal values")
+
+    def name_definition(self, sheet, qualifier, name):
+        return None
+
+    def block(self, *area):
+        raise Refused("the formula refers to cells; use literal values")
+
+
+class _LiteralNode:
+    """A formula of literals as the fallback sees a cell."""
+
+    sheet, ref, row, col, array = "", "", 1, 1, False
+    where = "the formula"
+
+    def __init__(self, formula, compiled):
+        self.formula, self.compiled = formula, compiled
+
+
+def evaluate_literal(formula: str):
+    """One formula of literal values (e.g. '=KC_DCF({1,2,3},0.1,0.02)'), computed as a cell would be:
+    a scalar, or a list of rows for an array."""
+    text = formula.strip()
+    text = text[1:] if text.startswith("=") else text
+    try:
+        tree = Parser(text).parse()
+    except Unsupported as error:
+        raise BookError(f"cannot parse the formula {formula!r} ({error})") from None
+    cells = [node for node in references(tree) if node[0] != "name" or node[2].upper() not in ("TRUE", "FALSE")]
+    if cells:
+        shown = ", ".join(node[2] if node[0] == "name" else "a reference" for node in cells)
+        raise BookError(f"the formula refers to cells or names ({shown}); use literal values")
+    literals = _Literals()
+    compiler = Compiler(literals, "", False)
+    try:
+        value = compiler.compile(tree, "scalar")(("", 1, 1))
+    except Unsupported as error:
+        from workbook.calc.fallback import Fallback
+
+        node = _LiteralNode(text, Compiled(None, error, tree, ()))
+        value = Fallback(literals).evaluate(node, error)
+    except Refused as error:
+        raise BookError(str(error)) from None
+    if isinstance(value, np.ndarray):
+        return value[0, 0] if value.shape == (1, 1) else value.tolist()
+    return 0.0 if value is None or value is MISSING else value
 
 
 def evaluate(book: Workbook, cells, *, fallback: bool = True) -> dict[str, dict]:

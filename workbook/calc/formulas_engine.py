@@ -101,22 +101,12 @@ def _excel_round(x, digits, mode):
 
 
 def evaluate_formula(formula: str):
-    """Evaluate one formula of literals (e.g. '=KC_DCF({1,2,3},0.1,0.02)'): a scalar or a list of rows."""
-    text = formula.strip()
-    if not text.startswith("="):
-        text = "=" + text
-    try:
-        compiled = formulas.Parser().ast(text)[1].compile()
-    except formulas.errors.FormulaError:
-        raise BookError(f"cannot parse the formula {formula!r}") from None
-    if list(compiled.inputs):
-        raise BookError(f"the formula refers to cells ({', '.join(compiled.inputs)}); use literal values")
-    result = compiled()
-    if isinstance(result, np.ndarray):
-        grid = np.atleast_2d(result)
-        return grid[0, 0] if grid.shape == (1, 1) else grid.tolist()
-    return result
+    """One formula of literals (e.g. '=KC_DCF({1,2,3},0.1,0.02)'): a scalar or a list of rows. Computed as
+    a cell is (``workbook.calc.fast_engine.evaluate_literal``: the fast engine, then the guarded fallback),
+    so ``kc eval`` and a refresh agree."""
+    from workbook.calc.fast_engine import evaluate_literal
 
+    return evaluate_literal(formula)
 
 
 def text_functions() -> frozenset[str]:

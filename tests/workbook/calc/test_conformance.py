@@ -148,3 +148,22 @@ def test_libreoffice_agrees_except_where_marked(tmp_path):
             if not matches(want, got, max(case.tolerance, 1e-9)):
                 differ[case.id] = (ref, want, got)
     assert differ == {}, "\n".join(f"{k}: {v}" for k, v in differ.items())
+
+
+LITERAL_CASES = [case for case in CASES if not (case.inputs or case.sheets or case.names or case.dates or case.array
+                                                or case.stored is not None or case.iterate or case.sheet != "S")]
+
+
+@pytest.mark.parametrize("case", LITERAL_CASES, ids=lambda c: c.id)
+def test_kc_eval_computes_formulas_of_literals_as_a_cell(case):
+    """``kc eval`` goes through the same engine path as a cell: the row's value, or a one-line refusal."""
+    from workbook.calc.fast_engine import evaluate_literal
+
+    try:
+        got = evaluate_literal(case.text)
+    except BookError as error:
+        assert case.refused or case.fallback != "computes", error
+        assert "\n" not in str(error)
+        return
+    assert not case.refused
+    assert matches(case.outcomes()[case.cell], got, case.tolerance), got

@@ -170,3 +170,46 @@ def test_a_shared_string_out_of_range_names_its_cell(tmp_path):
             z.writestr(name, data)
     with pytest.raises(BookError, match=r"^S!A1: shared string 7 does not exist \(the table has 1\)$"):
         recalculate(Workbook.open(path))
+
+
+def test_unused_cells_of_an_array_range_are_the_error_value_na(tmp_path):
+    """A legacy array formula over more cells than its result: Excel shows #N/A there. The refreshed file
+    stores the error value (t="e"), not the text "#N/A"."""
+    import zipfile
+
+    from workbook.commands.refresh import refresh_book
+
+    book = xlsxwriter.Workbook(str(tmp_path / "na.xlsx"))
+    sheet = book.add_worksheet("S")
+    sheet.write_row("A1", [1, 2])
+    sheet.write_array_formula("A3:C3", "{=A1:B1*2}")
+    book.close()
+    refresh_book(tmp_path / "na.xlsx")
+    xml = zipfile.ZipFile(tmp_path / "na.xlsx").read("xl/worksheets/sheet1.xml").decode()
+    assert '<c r="C3" t="e"><v>#N/A</v></c>' in xml
+    assert '<c r="B3"><v>4</v></c>' in xml
+
+
+def test_a_dynamic_array_shows_its_result_once(tmp_path):
+    """A dynamic array (cell metadata cm=...) is not repeated like a legacy array formula: a one-row result
+    in a two-row spill range fills its row, and the rest is #N/A (Excel would leave those cells empty and
+    shrink the spill range, which a refresh that changes only values cannot record); a result that
+    outgrew the recorded spill range is refused, naming the cell (Excel would spill it further)."""
+    book = xlsxwriter.Workbook(str(tmp_path / "dyn.xlsx"))
+    sheet = book.add_worksheet("S")
+    sheet.write_row("A1", [1, 2])
+    sheet.write_dynamic_array_formula("A3:B4", "=A1:B1*2")
+    sheet.write_row("A6", [1, 2, 3])
+    sheet.write_dynamic_array_formula("A7:B7", "=A6:C6*2")
+    book.close()
+    with pytest.raises(BookError, match=r"^S!A7: the dynamic array now has 1 x 3 values .* \(A7:B7\)"):
+        recalculate(Workbook.open(tmp_path / "dyn.xlsx"))
+    book = xlsxwriter.Workbook(str(tmp_path / "dyn2.xlsx"))
+    sheet = book.add_worksheet("S")
+    sheet.write_row("A1", [1, 2])
+    sheet.write_dynamic_array_formula("A3:B4", "=A1:B1*2")
+    sheet.write_array_formula("D3:E4", "{=A1:B1*2}")
+    book.close()
+    got = recalculate(Workbook.open(tmp_path / "dyn2.xlsx")).values()["S"]
+    assert [got["A3"], got["B3"], str(got["A4"]), str(got["B4"])] == [2, 4, "#N/A", "#N/A"]
+    assert [got["D3"], got["E3"], got["D4"], got["E4"]] == [2, 4, 2, 4]     # legacy: the row repeats down
