@@ -91,7 +91,7 @@ class Fallback:
 
     def _check_functions(self, node) -> None:
         """Every function the formula calls is one the fast engine or `formulas` has, and not refused."""
-        from workbook.calc.fast_engine import EXCEL_FUNCTIONS
+        from addin.registry import FUNCTIONS as EXCEL_FUNCTIONS
         from workbook.calc.functions import LAZY, NATIVE
 
         for name in function_names(node.formula):

@@ -33,6 +33,14 @@ class Unsupported(Exception):
     """The formula (or cell) is outside what the fast evaluator computes exactly."""
 
 
+class Refused(Exception):
+    """A formula no engine here computes as Excel would; the message goes to the user with the cell."""
+
+
+class External(Unsupported):
+    """A reference into another workbook."""
+
+
 class _Missing:
     """An omitted argument, f(a,,c)."""
 

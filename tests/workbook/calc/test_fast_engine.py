@@ -12,7 +12,7 @@ from workbook.calc.fast_engine import Unsupported
 from workbook.errors import BookError
 from workbook.xlsx.book import Workbook
 
-from tests.conftest import needs_libreoffice, small_book, values
+from tests.conftest import needs_libreoffice, values
 
 
 def same(a, b) -> bool:
