@@ -22,7 +22,10 @@ matter, and otherwise refused with a one-line error naming the cell (never a num
 * it turns numbers into text with Python's repr (0.1+0.2 is "0.30000000000000004", Excel "0.3"): its
   text functions and the & operator are refused;
 * functions whose value depends on the cell's position or on chance (ROW(), COLUMN(), OFFSET,
-  INDIRECT, RAND) are refused.
+  INDIRECT, RAND) are refused;
+* an approximate lookup (MATCH 1/-1, VLOOKUP/HLOOKUP with TRUE, LOOKUP, XLOOKUP's binary search) is
+  Excel's binary search, which finds something else than a scan on data not in order: allowed only over
+  numbers in strictly ascending order.
 """
 
 from __future__ import annotations
@@ -200,6 +203,7 @@ class Fallback:
                 name, args = current[1], current[2]
                 if name in POSITIONAL and not args:
                     self._refuse(node, reason, f"{name}() depends on the cell's position")
+                self._check_lookup(node, reason, name, args)
                 for position, arg in enumerate(args):
                     direct = arg[0] in ("ref", "name")
                     if name.startswith("KC_") and direct:
@@ -219,6 +223,36 @@ class Fallback:
             todo.extend((child, "array" if where == "array" else "value", False) for child in children)
         return checked
 
+    def _check_lookup(self, node, reason, name, args) -> None:
+        """An approximate lookup is Excel's binary search: on data that is not in strict order it finds
+        what a scan (the `formulas` engine) may not. Allowed over numbers in strictly ascending order."""
+        from workbook.calc.functions import strictly_monotonic
+
+        def constant(position, default):
+            if position >= len(args) or args[position][0] == "missing":
+                return default
+            return args[position][1] if args[position][0] == "const" else None
+
+        why = "an approximate lookup over data not in strictly ascending numbers follows Excel's binary search"
+        if name == "LOOKUP":
+            self._refuse(node, reason, why)
+        if name == "MATCH" and constant(2, 1.0) not in (0, 0.0):
+            self._refuse(node, reason, why)      # the fast engine computes the ordered case itself
+        if name == "XLOOKUP" and constant(5, 1.0) not in (1, 1.0, -1, -1.0):
+            self._refuse(node, reason, why)
+        if name in ("VLOOKUP", "HLOOKUP"):
+            exact = constant(3, True)
+            if exact is None:
+                self._refuse(node, reason, "its range_lookup is computed, so whether it is exact is not known")
+            if exact not in (False, 0, 0.0):
+                if len(args) < 2 or args[1][0] not in ("ref", "name"):
+                    self._refuse(node, reason, why)
+                for sheet, (r1, c1, r2, c2) in self._tree_areas(node, args[1]):
+                    keys = self.engine.block(sheet, r1, c1, r2 if name == "VLOOKUP" else r1,
+                                             c1 if name == "VLOOKUP" else c2).ravel().tolist()
+                    if not strictly_monotonic(keys):
+                        self._refuse(node, reason, why)
+
     def _check_text(self, node, reason) -> list:
         """Guards for a formula the fast evaluator could not read at all: what the text and `formulas`
         show. Returns the areas to check."""
@@ -227,6 +261,8 @@ class Fallback:
                 self._refuse(node, reason, f"{name} depends on the cell's position")
         if "&" in node.formula:
             self._refuse(node, reason, _TEXT)
+        if any(name in ("MATCH", "LOOKUP", "VLOOKUP", "HLOOKUP", "XLOOKUP") for name in function_names(node.formula)):
+            self._refuse(node, reason, "it looks values up, which the fast engine could not read to check")
         if '"' in node.formula:
             self._refuse(node, reason, "its text constants would be read by the `formulas` engine's own rules")
         areas = self.areas(node)

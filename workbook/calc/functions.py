@@ -265,12 +265,38 @@ def _wildcard(pattern: str):
     return re.compile("".join(out), re.S | re.I)
 
 
+def strictly_monotonic(items, descending: bool = False) -> bool:
+    """Numbers only, each above (below) the one before: where Excel's binary search of an approximate
+    lookup finds what a scan finds."""
+    if not all(type(v) is float or (_is_number(v)) for v in items):
+        return False
+    pairs = zip(items, items[1:])
+    return all(a > b for a, b in pairs) if descending else all(a < b for a, b in pairs)
+
+
+def _approximate_match(value, items, kind):
+    """MATCH type 1 (largest value <= the number) or -1 (smallest value >= it), over numbers in strictly
+    ascending (descending) order; other data depends on how Excel's binary search probes it."""
+    if not (type(value) is float or _is_number(value)):
+        raise Unsupported("approximate MATCH of a value that is not a number")
+    if not strictly_monotonic(items, descending=kind < 0):
+        raise Unsupported("approximate MATCH over data not in strict order (Excel's binary search)")
+    found = None
+    for position, item in enumerate(items, start=1):
+        if (item <= value) if kind > 0 else (item >= value):
+            found = position
+        else:
+            break
+    return NA if found is None else float(found)
+
+
 def _match(value, array, kind=MISSING):
     """MATCH(value, row or column, 0): the position of the first equal value; text ignores case and
-    takes wildcards; empty cells match nothing; not found is #N/A. Approximate matching (1, -1) depends
-    on Excel's binary search over unsorted data and is not reproduced."""
-    if kind is MISSING or number(kind) != 0:
-        raise Unsupported("MATCH other than exact (match_type 0)")
+    takes wildcards; empty cells match nothing; not found is #N/A. Approximate matching (1, the default,
+    or -1) is computed over numbers in strict order only (``_approximate_match``)."""
+    kind = 1.0 if kind is MISSING else number(kind)
+    if isinstance(kind, XlError):
+        return kind
     if isinstance(value, XlError):
         return value
     if value is None or value is MISSING:
@@ -280,7 +306,9 @@ def _match(value, array, kind=MISSING):
     shape = array.shape if isinstance(array, (Ref, np.ndarray)) else (1, 1)
     if shape[0] != 1 and shape[1] != 1:
         return NA
-    items = cells_of(array)
+    items = array.grid().ravel().tolist() if isinstance(array, Ref) else cells_of(array)
+    if kind != 0:
+        return _approximate_match(value, items, 1 if kind > 0 else -1)
     if isinstance(value, str):
         pattern = _wildcard(value) if any(ch in value for ch in "*?~") else None
         lower = value.lower()
