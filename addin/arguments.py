@@ -139,8 +139,9 @@ def one_dimensional(name: str, value) -> None:
     """Refuse a block of several rows and several columns where a row or a column belongs."""
     if isinstance(value, np.ndarray):
         shape = value.shape if value.ndim == 2 else (1, value.size)
-    elif isinstance(value, (list, tuple)) and value and all(isinstance(r, (list, tuple, np.ndarray)) for r in value):
-        shape = (len(value), max(len(r) for r in value))
+    elif isinstance(value, (list, tuple)) and len(value) > 1 and isinstance(value[0], (list, tuple, np.ndarray)):
+        # A range arrives as rows of equal length, so the first row gives the width (one look, not a scan).
+        shape = (len(value), len(value[0]))
     else:
         return
     if shape[0] > 1 and shape[1] > 1:

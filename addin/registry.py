@@ -53,6 +53,8 @@ def excel_callable(declaration: ExcelFunction):
     count = len(args)
 
     def call(*values, **by_name):
+        if not by_name and len(values) < count:
+            values = values + (None,) * (count - len(values))  # omitted trailing arguments are empty cells
         if by_name or len(values) != count:
             bound = sig.bind(*values, **by_name)
             bound.apply_defaults()
