@@ -1,3 +1,4 @@
+import math
 import shutil
 from pathlib import Path
 
@@ -47,6 +48,15 @@ def book_copy(built_book, tmp_path) -> Path:
     target = tmp_path / "Model.xlsx"
     shutil.copyfile(built_book, target)
     return target
+
+
+def same(a, b) -> bool:
+    """Two cell values equal as a spreadsheet shows them: logicals exactly, numbers to 1e-9."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
 
 
 def values(path):

@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from addin.libreoffice import IDENTIFIER, INTERFACE, SERVICE, SetupError
+from addin.libreoffice import IDENTIFIER, INTERFACE, SetupError
 from addin.libreoffice.programs import Programs, run
 
 COMPONENT_FILE = "kc_component.py"

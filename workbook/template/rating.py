@@ -4,7 +4,7 @@ rating follows), the views of each report on its own scale, and the add-in's nam
 from __future__ import annotations
 
 from kcfuncs.rating import SCALES
-from workbook.template.layout import Model, Writer, on, span
+from workbook.template.layout import Model, Writer
 
 
 def write_rating(w: Writer, model: Model) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from workbook.template.dcf import dcf_columns
 from workbook.template.layout import FIRST_VALUE_COL, Model, Writer, cell, on, span
-from workbook.template.statements import _printed_part, forecast_formula
+from workbook.template.statements import forecast_formula
 
 SUMMARY_TOP = 4
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from workbook.company.forecast import Plan, to_excel
 from workbook.company.inputs import line_name
-from workbook.template.layout import FIRST_VALUE_COL, STATEMENT_SHEETS, Model, Writer, cell, local, on
+from workbook.template.layout import FIRST_VALUE_COL, STATEMENT_SHEETS, Model, Writer, cell, on
 
 LIVE_TOLERANCE = "1E-6"
 

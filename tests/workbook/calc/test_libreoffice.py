@@ -1,7 +1,6 @@
 """LibreOffice, an independent spreadsheet program, against our cached values."""
 
 import csv
-import math
 import shutil
 
 import pytest
@@ -11,17 +10,9 @@ from workbook.xlsx.cached_values import write_cached_values
 from workbook.commands.freeze import freeze
 from workbook.commands.refresh import refresh_book
 
-from tests.conftest import formula_cells, inputs, needs_libreoffice, values
+from tests.conftest import formula_cells, inputs, needs_libreoffice, same, values
 
 pytestmark = needs_libreoffice
-
-
-def same(a, b) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    return a == b
 
 
 def compare_with_libreoffice(ours_path, tmp_path):

@@ -4,7 +4,6 @@ recalculation; a frozen copy's inputs cannot be typed over without unprotecting.
 
 import csv
 import json
-import math
 import subprocess
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from workbook import commands as cli
 from workbook.calc import libreoffice
 
-from tests.conftest import formula_cells, needs_libreoffice, values
+from tests.conftest import formula_cells, needs_libreoffice, same, values
 from tests.workbook.xlsx import hostile
 from tests.workbook.xlsx.test_package_safety import model
 
@@ -36,14 +35,6 @@ def test_libreoffice_reads_the_values_written_into_odd_sheets(tmp_path, variant)
     rows = shown_by_libreoffice(book, tmp_path)
     assert rows[0][:3] == ["200", "110", "120"]
     assert rows[1][0] == "430" and rows[1][2] == "n=430"
-
-
-def same(a, b) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    return a == b
 
 
 def test_kc_set_results_agree_with_libreoffices_recalculation(book_copy, tmp_path):

@@ -2,24 +2,15 @@
 the built book (KC_* cells frozen to their values) gives the same value there, so the statements, the
 balance check and the FCFF reconciliation hold in another program's arithmetic too."""
 
-import math
 
 import pytest
 
 from workbook.calc import libreoffice
 from workbook.commands.freeze import freeze
 
-from tests.conftest import formula_cells, needs_libreoffice, values
+from tests.conftest import formula_cells, needs_libreoffice, same, values
 
 pytestmark = needs_libreoffice
-
-
-def same(a, b) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    return a == b
 
 
 @pytest.mark.parametrize("which", ["built_book", "example_book"])

@@ -3,8 +3,6 @@
 import re
 import zipfile
 
-import numpy as np
-import openpyxl
 import pytest
 
 import kcfuncs
