@@ -4,7 +4,8 @@ scope, the sheets in order, the date system and whether the book asks for iterat
 A defined name is workbook-wide or belongs to one sheet (``localSheetId``, an index into every sheet of
 the workbook, chart sheets included). Inside a formula on sheet S, a sheet-scoped name of S shadows a
 workbook-wide name of the same spelling; names ignore case (Excel's rule). ``Workbook.names`` keeps only
-workbook-wide names to one area, so the evaluator reads the part itself: every definition, as text.
+workbook-wide names to one area, so the evaluator takes every definition (``Workbook.name_definitions``)
+with its scope.
 """
 
 from __future__ import annotations
@@ -42,41 +43,31 @@ def workbook_facts(book: Workbook) -> WorkbookFacts:
     names: dict = {}
     sheets: list[str] = []
     flags = {"date1904": False, "iterate": False}
-    scoped: list[tuple[str, int | None, str]] = []
-    current: list = [None, None, []]
 
     def start(tag, attrs):
         if tag == MAIN_NS + "|sheet":
             sheets.append(attrs.get("name", ""))
-        elif tag == MAIN_NS + "|definedName":
-            scope = attrs.get("localSheetId")
-            current[0], current[2] = attrs.get("name"), []
-            current[1] = int(scope) if scope is not None and scope.isdigit() else (None if scope is None else -1)
         elif tag == MAIN_NS + "|workbookPr":
             flags["date1904"] = _true(attrs.get("date1904"))
         elif tag == MAIN_NS + "|calcPr":
             flags["iterate"] = _true(attrs.get("iterate"))
 
-    def end(tag):
-        if tag == MAIN_NS + "|definedName" and current[0]:
-            scoped.append((current[0], current[1], "".join(current[2]).strip()))
-            current[0] = None
-
     parser = xml_parser()
     parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = lambda chunk: current[2].append(chunk) if current[0] else None
     try:
         parser.Parse(book.part(part), True)
     except Exception as error:  # noqa: BLE001 - expat's error, or the refusal of a DOCTYPE
         raise BookError(f"{part} cannot be read ({error})") from None
-    for name, scope, text in scoped:
+    for name, scope_text, text in book.name_definitions:
         if name.startswith("_xlnm."):      # print areas, filter ranges: never used by formulas
             continue
-        if scope is None:
-            names[(None, name.upper())] = text.lstrip("=")
-        elif 0 <= scope < len(sheets):
-            names[(sheets[scope], name.upper())] = text.lstrip("=")
+        text = text.strip().lstrip("=")
+        if scope_text is None:
+            names[(None, name.upper())] = text
+            continue
+        scope = int(scope_text) if scope_text.isdigit() else -1
+        if 0 <= scope < len(sheets):
+            names[(sheets[scope], name.upper())] = text
         else:
             raise BookError(f"{part}: the name {name!r} belongs to sheet number {scope}, which does not exist")
     return WorkbookFacts(names, tuple(sheets), flags["date1904"], flags["iterate"])

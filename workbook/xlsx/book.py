@@ -380,30 +380,36 @@ class Workbook:
     # -- names and strings --
 
     @cached_property
-    def defined_names(self) -> dict[str, str]:
-        """Every workbook-level defined name and the text it refers to (cells, ranges, constants)."""
+    def name_definitions(self) -> list[tuple[str, str | None, str]]:
+        """Every defined name as (name, its ``localSheetId`` or None for workbook scope, the text it refers
+        to), in file order."""
         book = self.workbook_part
-        names: dict[str, str] = {}
-        current: list = [None, []]
+        found: list[tuple[str, str | None, str]] = []
+        current: list = [None, None, []]
 
         def start(name, attrs):
-            if name == MAIN_NS + "|definedName" and "localSheetId" not in attrs:
-                current[0], current[1] = attrs.get("name"), []
+            if name == MAIN_NS + "|definedName":
+                current[0], current[1], current[2] = attrs.get("name"), attrs.get("localSheetId"), []
 
         def end(name):
             if name == MAIN_NS + "|definedName" and current[0]:
-                names[current[0]] = "".join(current[1])
+                found.append((current[0], current[1], "".join(current[2])))
                 current[0] = None
 
         parser = xml_parser()
         parser.StartElementHandler = start
         parser.EndElementHandler = end
-        parser.CharacterDataHandler = lambda chunk: current[1].append(chunk) if current[0] else None
+        parser.CharacterDataHandler = lambda chunk: current[2].append(chunk) if current[0] else None
         try:
             parser.Parse(self.part(book), True)
         except expat.ExpatError as error:
             raise BookError(f"{book} is not well-formed XML ({error})") from None
-        return names
+        return found
+
+    @cached_property
+    def defined_names(self) -> dict[str, str]:
+        """Every workbook-level defined name and the text it refers to (cells, ranges, constants)."""
+        return {name: text for name, scope, text in self.name_definitions if scope is None}
 
     @cached_property
     def names(self) -> dict[str, tuple[str, str]]:

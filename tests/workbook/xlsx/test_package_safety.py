@@ -59,7 +59,7 @@ def listing(folder: Path):
     return sorted(p.name for p in folder.iterdir())
 
 
-def refused(capsys, path: Path, message: str, verbs=("refresh", "set", "check", "freeze")):
+def assert_refused(capsys, path: Path, message: str, verbs=("refresh", "set", "check", "freeze")):
     """Every verb refuses ``path`` with ``message``: exit 2, one line, nothing written."""
     before, files = path.read_bytes() if path.is_file() else None, listing(path.parent)
     for verb in verbs:
@@ -78,52 +78,52 @@ def refused(capsys, path: Path, message: str, verbs=("refresh", "set", "check", 
 def test_duplicate_member_names_are_refused(small, capsys):
     bad = hostile.rezip(small, small.with_name("Dup.xlsx"),
                         add=[(hostile.SHEET, hostile.members(small)[hostile.SHEET].replace(b">100<", b">999<"))])
-    refused(capsys, bad, "holds the member xl/worksheets/sheet1.xml twice")
+    assert_refused(capsys, bad, "holds the member xl/worksheets/sheet1.xml twice")
 
 
 def test_member_names_differing_only_in_case_are_one_part(small, capsys):
     bad = hostile.rezip(small, small.with_name("Case.xlsx"), add=[("XL/Worksheets/Sheet1.xml", b"<x/>")])
-    refused(capsys, bad, "twice")
+    assert_refused(capsys, bad, "twice")
 
 
 def test_damaged_deflate_stream(small, capsys):
     bad = hostile.damaged_deflate(small, small.with_name("Damaged.xlsx"))
-    refused(capsys, bad, "member xl/worksheets/sheet1.xml is damaged")
+    assert_refused(capsys, bad, "member xl/worksheets/sheet1.xml is damaged")
 
 
 def test_bad_crc(small, capsys):
     bad = hostile.bad_crc(small, small.with_name("Crc.xlsx"))
-    refused(capsys, bad, "member xl/worksheets/sheet1.xml is damaged (Bad CRC-32")
+    assert_refused(capsys, bad, "member xl/worksheets/sheet1.xml is damaged (Bad CRC-32")
 
 
 def test_strict_open_xml_is_refused_not_misread(small, capsys):
     bad = hostile.strict(small, small.with_name("Strict.xlsx"))
-    refused(capsys, bad, "a Strict Open XML workbook")
+    assert_refused(capsys, bad, "a Strict Open XML workbook")
 
 
 def test_a_workbook_without_worksheets(small, capsys):
     bad = hostile.edit(small, small.with_name("NoSheets.xlsx"), "xl/workbook.xml",
                        lambda data: re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", data))
-    refused(capsys, bad, "the workbook has no worksheets")
+    assert_refused(capsys, bad, "the workbook has no worksheets")
 
 
 def test_a_part_in_another_encoding_is_refused(small, capsys):
     bad = hostile.edit(small, small.with_name("Latin.xlsx"), hostile.SHEET,
                        lambda data: data.replace(b'encoding="UTF-8"', b'encoding="windows-1252"'))
-    refused(capsys, bad, "part xl/worksheets/sheet1.xml is encoded in windows-1252")
+    assert_refused(capsys, bad, "part xl/worksheets/sheet1.xml is encoded in windows-1252")
 
 
 def test_book_that_is_a_directory_or_missing(tmp_path, capsys):
     folder = tmp_path / "Folder.xlsx"
     folder.mkdir()
-    refused(capsys, folder, "is a directory, not a file")
-    refused(capsys, tmp_path / "Nope.xlsx", "does not exist")
+    assert_refused(capsys, folder, "is a directory, not a file")
+    assert_refused(capsys, tmp_path / "Nope.xlsx", "does not exist")
 
 
 def test_empty_file(tmp_path, capsys):
     empty = tmp_path / "Empty.xlsx"
     empty.write_bytes(b"")
-    refused(capsys, empty, "an empty file (0 bytes)")
+    assert_refused(capsys, empty, "an empty file (0 bytes)")
 
 
 @pytest.mark.parametrize("device", ["/dev/zero", "fifo"])
@@ -154,7 +154,7 @@ def test_a_257_kb_bomb_is_refused_within_a_second(small, capsys):
     with pytest.raises(Exception, match="more than 2,000,000 cells"):
         Workbook.open(bomb)
     assert time.perf_counter() - started < 1.0
-    refused(capsys, bomb, "over the limit for a headless refresh", verbs=("refresh", "check"))
+    assert_refused(capsys, bomb, "over the limit for a headless refresh", verbs=("refresh", "check"))
 
 
 # The peak of this process's own memory: VmHWM, which starts afresh at exec (ru_maxrss does not: a child
@@ -327,4 +327,4 @@ def test_cells_without_a_reference_are_placed_by_order(small, capsys):
 def test_a_damaged_cell_value_is_one_line_naming_the_cell(small, capsys, change, message):
     bad = hostile.edit(small, small.with_name("Cell.xlsx"), hostile.SHEET, change)
     assert hostile.members(bad)[hostile.SHEET] != hostile.members(small)[hostile.SHEET]
-    refused(capsys, bad, message, verbs=("refresh", "check", "freeze"))
+    assert_refused(capsys, bad, message, verbs=("refresh", "check", "freeze"))
