@@ -58,6 +58,9 @@ class ExcelFunction:
     args: tuple[Arg, ...]
     compute: Callable[..., object]   # called with the converted arguments by keyword
     result: str = "scalar"           # scalar, row (a 1-D path spilled across) or grid (2-D, spilled)
+    # Many cells' calls at once (``addin.registry.batch_callable``): the converted arguments, per-row ones as
+    # arrays, in; (values, ok) or None out, each ok value bit for bit what ``compute`` gives for its row.
+    batch: Callable[..., object] | None = None
 
     def __post_init__(self):
         seen_optional = False
@@ -134,6 +137,10 @@ def _dcf(output, **core):
     return kcfuncs.dcf_valuation(**core).output(output)
 
 
+def _dcf_batch(output, **core):
+    return kcfuncs.dcf_batch(output=output, **core)
+
+
 def _fcf(first_revenue, growth, margins):
     return kcfuncs.fcf_path(kcfuncs.revenue_path(first_revenue, growth), margins)
 
@@ -153,7 +160,7 @@ FUNCTIONS: tuple[ExcelFunction, ...] = (
          Arg("exit_multiple", "number", "Exit method: multiple applied to final_metric", None),
          Arg("final_metric", "number", FINAL_METRIC, None),
          *adjustment_args(), *terminal_args(), Arg("terminal_wacc", "number", TERMINAL_WACC, None)),
-        _dcf),
+        _dcf, batch=_dcf_batch),
     ExcelFunction(
         "KC_TERMINAL", "Terminal value at the end of the forecast, by Gordon growth or an exit multiple.",
         (Arg("final_flow", "number", "Final explicit cash flow (gordon) or final-year metric (exit)"),

@@ -70,5 +70,57 @@ def excel_callable(declaration: ExcelFunction):
     return cell_safe(call)
 
 
+class Cells:
+    """One argument of many calls at once: each call's cells of one same-sized area, all numbers.
+    ``numbers`` is (calls, cells of the area) row by row; ``height`` x ``width`` is the area."""
+
+    __slots__ = ("numbers", "height", "width")
+
+    def __init__(self, numbers: np.ndarray, height: int, width: int):
+        self.numbers, self.height, self.width = numbers, height, width
+
+
+def _batch_argument(arg, value):
+    """A batch argument as the core's batch takes it; None when it cannot be taken in bulk."""
+    if not isinstance(value, Cells):
+        return arguments.convert(arg, value)          # the same for every call (a literal, an omitted one)
+    if arg.kind == "numbers" and (value.height == 1 or value.width == 1):
+        return value.numbers                          # what ``arguments.numbers`` makes of a row of numbers
+    if arg.kind in ("number", "rates") and value.height == value.width == 1:
+        return value.numbers[:, 0]                    # what ``arguments.number`` makes of a number
+    return None
+
+
+def batch_callable(declaration: ExcelFunction):
+    """Many calls of one function at once, or None when it has no batch form. Called with one value per
+    declared argument: a ``Cells`` (one area per call, every cell a finite float) or a value the same for
+    every call (as ``call`` receives it); returns (values, ok) -- values[i] is what call i gives wherever
+    ok[i] -- or None when these arguments are outside the batch form (then call each alone)."""
+    if declaration.batch is None or declaration.result != "scalar":
+        return None
+    args, batch = declaration.args, declaration.batch
+
+    def call(values):
+        if len(values) > len(args):
+            return None
+        values = list(values) + [None] * (len(args) - len(values))   # omitted trailing arguments
+        converted = {}
+        for arg, value in zip(args, values):
+            try:
+                taken = _batch_argument(arg, value)
+            except KCInputError:
+                return None                           # each call then shows the message itself
+            if taken is None and isinstance(value, Cells):
+                return None
+            converted[arg.keyword] = taken
+        return batch(**converted)
+
+    call.__name__ = call.__qualname__ = declaration.name + "_batch"
+    return call
+
+
 FUNCTIONS: dict[str, object] = {d.name: excel_callable(d) for d in DECLARATIONS}
 """{Excel name: callable}, in declaration order."""
+
+BATCHES: dict[str, object] = {d.name: b for d in DECLARATIONS if (b := batch_callable(d)) is not None}
+"""{Excel name: many calls at once}, for the functions that have a batch form."""

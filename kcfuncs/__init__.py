@@ -7,6 +7,7 @@ No Excel, no xlwings, no file I/O here. Every function checks its arguments and 
 from kcfuncs.bridge import EquityBridge, equity_bridge
 from kcfuncs.cost_of_capital import cost_of_equity, wacc
 from kcfuncs.dcf import OUTPUTS, DCFResult, dcf_valuation
+from kcfuncs.dcf_batch import dcf_batch
 from kcfuncs.discounting import (CONVENTIONS, discount_factors, discount_times, present_value, rate_path,
                                  terminal_time)
 from kcfuncs.errors import KCInputError
@@ -22,7 +23,7 @@ from kcfuncs.terminal import (METHODS, exit_multiple_terminal_value, gordon_term
 
 __all__ = [
     "CONVENTIONS", "METHODS", "OUTPUTS", "SCALES", "DCFResult", "EquityBridge", "KCInputError", "cost_of_equity",
-    "dcf_valuation", "discount_factors", "discount_times", "equity_bridge", "exit_multiple_terminal_value",
+    "dcf_batch", "dcf_valuation", "discount_factors", "discount_times", "equity_bridge", "exit_multiple_terminal_value",
     "fcf_path", "fcff", "gordon_terminal_value", "implied_exit_multiple", "implied_margin_shift",
     "implied_multiple", "implied_terminal_growth", "implied_wacc", "multiple_target", "present_value",
     "rate_path", "rating", "rating_for_upside", "revenue_path", "sensitivity_grid", "terminal_time",

@@ -169,7 +169,7 @@ def dcf_valuation(cash_flows, wacc, terminal_growth=None, net_debt=0.0, shares=1
     tv = path_terminal_value(path, terminal_rate, rate_name, terminal_growth, exit_multiple)
     factors, terminal_factor = discounting.path_factors(path.line, rates, terminal_rate, "wacc")
     pv_explicit = finite_result("the PV of the explicit flows",
-                                sum(cf * f for cf, f in zip(path.flows.tolist(), factors)))
+                                discounting.discounted_sum(path.flows.tolist(), factors))
     pv_terminal = finite_result("the PV of the terminal value", tv * terminal_factor)
     to_equity = bridge.equity_bridge(finite_result("the enterprise value", pv_explicit + pv_terminal), net_debt,
                                      shares, fx, minorities=minorities, non_operating=non_operating,

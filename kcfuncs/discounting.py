@@ -227,6 +227,16 @@ def path_factors(line: Timeline, rates: list[float], terminal_rate: float, name:
     return factors, terminal
 
 
+def discounted_sum(flows, factors) -> float:
+    """sum_i CF_i * DF_i added left to right from 0.0, one rounding per step. The order is fixed here (not
+    left to Python's ``sum``, whose algorithm changed in 3.12) so that many valuations computed at once
+    (``kcfuncs.dcf_batch``) add in the same order and give the same bits."""
+    total = 0.0
+    for cf, f in zip(flows, factors):
+        total += cf * f
+    return total
+
+
 def discount_factors(rate_value, times) -> np.ndarray:
     """(1 + r) ** -t at one rate per row; a rate array of shape S against times of shape (n,) gives S + (n,)."""
     rates = np.asarray(rate_value, dtype=float)
@@ -247,4 +257,4 @@ def present_value(cash_flows, discount_rate, convention: str = "end", *, dates=N
     rates = rate_path("discount_rate", discount_rate, len(flows))
     line = timeline(len(flows), convention, dates=dates, valuation_date=valuation_date)
     factors, _ = path_factors(line, rates, rates[-1], "discount_rate")
-    return finite_result("the present value", sum(cf * f for cf, f in zip(flows.tolist(), factors)))
+    return finite_result("the present value", discounted_sum(flows.tolist(), factors))

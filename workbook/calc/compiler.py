@@ -42,6 +42,25 @@ def _omitted(value) -> bool:
 _DECLARED: dict[str, int] = {}
 
 
+def handed_over(name: str, value):
+    """An argument of the KC_* function ``name`` as xlwings hands it over in Excel (NOTES §1)."""
+    if isinstance(value, Ref):
+        if value.r1 == value.r2 and value.c1 == value.c2:
+            value = value.value(value.r1, value.c1)
+            if type(value) is float:
+                return value
+        else:
+            grid = value.grid()
+            if all(type(v) is float for v in grid.flat):   # what a range of numbers is: as is
+                return grid.tolist()
+            value = grid
+    elif isinstance(value, Areas):
+        raise Unsupported(f"{name} given several areas")
+    elif type(value) is float:
+        return value
+    return as_handed_over(value, _omitted, _error_text)
+
+
 def _declared_count(name: str, function) -> int:
     if name not in _DECLARED:
         _DECLARED[name] = len(inspect.signature(function).parameters)
@@ -331,25 +350,8 @@ class Compiler:
         compiled = [self._argument(a, "ref", mode, depth) for a in args]
         padding = [None] * max(0, declared - len(args))   # omitted trailing arguments: None, as xlwings
 
-        def handed(value):
-            if isinstance(value, Ref):
-                if value.r1 == value.r2 and value.c1 == value.c2:
-                    value = value.value(value.r1, value.c1)
-                    if type(value) is float:
-                        return value
-                else:
-                    grid = value.grid()
-                    if all(type(v) is float for v in grid.flat):   # what a range of numbers is: as is
-                        return grid.tolist()
-                    value = grid
-            elif isinstance(value, Areas):
-                raise Unsupported(f"{name} given several areas")
-            elif type(value) is float:
-                return value
-            return as_handed_over(value, _omitted, _error_text)
-
         def call(ctx):
-            result = function(*[handed(a(ctx)) for a in compiled], *padding)
+            result = function(*[handed_over(name, a(ctx)) for a in compiled], *padding)
             if isinstance(result, (list, np.ndarray)):
                 return np.array(result, dtype=object, ndmin=2)
             return result

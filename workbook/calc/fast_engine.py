@@ -27,6 +27,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from workbook.calc import batches
 from workbook.calc.compiler import Compiler
 from workbook.calc.grammar import Parser, ShapeReader, place_area, references, tokenize
 from workbook.calc.names import WorkbookFacts, workbook_facts
@@ -237,24 +238,37 @@ class Engine:
                     if self.facts.iterate else "")
             raise BookError(f"circular reference at {text}{more}")
         out: dict[str, dict] = {}
-        for key in ordered:
-            node = self.nodes[key]
-            if node.kept:
-                out.setdefault(node.sheet, {})[node.ref] = self.values[key]
+        for step in batches.schedule(ordered, precedents, self.nodes):
+            if isinstance(step, list):
+                computed = batches.compute(self, step)
+                for key in step:
+                    node = self.nodes[key]
+                    if key in computed:
+                        self._store(node, computed[key], out)
+                    else:
+                        self._run_one(node, out)
                 continue
-            try:
-                value = self._compute(node)
-            except (BookError, Unsupported):
-                raise
-            except Refused as error:
-                raise BookError(f"{node.where}: {error}") from None
-            except RecursionError:
-                raise BookError(f"{node.where}: the formula is nested too deeply to compute") from None
-            except Exception as error:  # noqa: BLE001 - a one-line message naming the cell, never a traceback
-                raise BookError(f"{node.where}: the formula cannot be computed headless "
-                                f"({type(error).__name__}: {error})") from None
-            self._store(node, value, out)
+            self._run_one(self.nodes[step], out)
         return out
+
+    def _run_one(self, node: Node, out: dict):
+        """Compute one formula cell and store its value."""
+        key = (node.sheet, node.row, node.col)
+        if node.kept:
+            out.setdefault(node.sheet, {})[node.ref] = self.values[key]
+            return
+        try:
+            value = self._compute(node)
+        except (BookError, Unsupported):
+            raise
+        except Refused as error:
+            raise BookError(f"{node.where}: {error}") from None
+        except RecursionError:
+            raise BookError(f"{node.where}: the formula is nested too deeply to compute") from None
+        except Exception as error:  # noqa: BLE001 - a one-line message naming the cell, never a traceback
+            raise BookError(f"{node.where}: the formula cannot be computed headless "
+                            f"({type(error).__name__}: {error})") from None
+        self._store(node, value, out)
 
     def _areas_of(self, node: Node) -> list:
         compiled = node.compiled
