@@ -74,12 +74,67 @@ def schedule(ordered: list, precedents: dict, nodes: dict) -> list:
     return steps
 
 
+class SheetNumbers:
+    """A sheet's numbers as dense arrays, to read the areas of many cells at once. Formula cells (and
+    array-formula ranges) are flagged: their values are read from the engine when a batch needs them,
+    since they may be computed after these arrays were made."""
+
+    LARGEST = 4_000_000        # cells of the dense arrays; a sparser sheet is read cell by cell
+
+    def __init__(self, engine, sheet: str):
+        # The cells stored as plain numbers; any other cell reads as "not a number", so the cells that
+        # read it are computed one by one, which is always right.
+        stored = engine.stored_numbers.get(sheet, [])
+        rows, cols, numbers = ([list(t) for t in zip(*stored)] if stored else ([], [], []))
+        formula_rows, formula_cols = [], []
+        for s, r, c in list(engine.nodes) + list(engine.members):
+            if s == sheet:
+                formula_rows.append(r)
+                formula_cols.append(c)
+        height = max(rows + formula_rows, default=0) + 1
+        width = max(cols + formula_cols, default=0) + 1
+        self.dense = height * width <= self.LARGEST
+        if not self.dense:
+            return
+        self.number = np.zeros((height, width))
+        self.is_number = np.zeros((height, width), dtype=bool)
+        self.formula = np.zeros((height, width), dtype=bool)
+        self.number[rows, cols] = numbers
+        self.is_number[rows, cols] = True
+        self.formula[formula_rows, formula_cols] = True
+
+    def read(self, tops, lefts, height: int, width: int):
+        """(numbers (calls, height * width), all numbers, reads a formula cell) for areas at tops/lefts."""
+        r = tops[:, None, None] + np.arange(height)[None, :, None]
+        c = lefts[:, None, None] + np.arange(width)[None, None, :]
+        within = (r < self.number.shape[0]) & (c < self.number.shape[1])
+        r, c = np.where(within, r, 0), np.where(within, c, 0)
+        calls = len(tops)
+        numbers = self.number[r, c].reshape(calls, -1)
+        all_numbers = (self.is_number[r, c] & within).reshape(calls, -1).all(axis=1)
+        reads_formula = (self.formula[r, c] & within).reshape(calls, -1).any(axis=1)
+        return numbers, all_numbers, reads_formula
+
+
+def _sheet_numbers(engine, sheet: str) -> SheetNumbers:
+    found = engine.batch_numbers.get(sheet)
+    if found is None:
+        found = engine.batch_numbers[sheet] = SheetNumbers(engine, sheet)
+    return found
+
+
+def _corner(end, positions):
+    absolute, offset = end
+    return np.full(len(positions), offset) if absolute else positions + offset
+
+
 def compute(engine, keys: list) -> dict:
     """{key: value} for the cells of ``keys`` (one shape, one depth) the batch form computed; the cells
     missing from it are to be computed alone."""
     nodes = [engine.nodes[k] for k in keys]
     name, args = batch_form(nodes[0])
-    first = nodes[0]
+    rows = np.array([node.row for node in nodes])
+    cols = np.array([node.col for node in nodes])
     good = np.ones(len(nodes), dtype=bool)
     values = []
     get = engine.values.get
@@ -90,21 +145,33 @@ def compute(engine, keys: list) -> dict:
         if arg[0] == "missing":
             values.append(handed_over(name, MISSING))
             continue
-        sheet = engine.sheet_named(arg[1]) if arg[1] else first.sheet
-        ends = arg[2]
-        r1, c1, r2, c2 = place_area(ends, first.row, first.col)
-        height, width = r2 - r1 + 1, c2 - c1 + 1
+        sheet = engine.sheet_named(arg[1]) if arg[1] else nodes[0].sheet
+        (ar1, r1, ac1, c1), (ar2, r2, ac2, c2) = arg[2][0], arg[2][-1]
+        top, bottom = _corner((ar1, r1), rows), _corner((ar2, r2), rows)
+        left, right = _corner((ac1, c1), cols), _corner((ac2, c2), cols)
+        top, bottom = np.minimum(top, bottom), np.maximum(top, bottom)
+        left, right = np.minimum(left, right), np.maximum(left, right)
+        heights, widths = bottom - top + 1, right - left + 1
+        if (heights != heights[0]).any() or (widths != widths[0]).any():
+            return {}                                  # areas of different sizes: each cell alone
+        height, width = int(heights[0]), int(widths[0])
         if height * width > 4096:
             return {}
-        numbers = np.empty((len(nodes), height * width))
-        for i, node in enumerate(nodes):
-            r1, c1, r2, c2 = place_area(ends, node.row, node.col)
-            if not (1 <= r1 and r2 <= MAX_ROW and 1 <= c1 and c2 <= MAX_COLUMN):
-                good[i] = False
-                continue
-            row = [get((sheet, r, c)) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
-            if all(type(v) is float for v in row):
-                numbers[i] = row
+        good &= (top >= 1) & (bottom <= MAX_ROW) & (left >= 1) & (right <= MAX_COLUMN)
+        grid = _sheet_numbers(engine, sheet)
+        if grid.dense:
+            numbers, all_numbers, reads_formula = grid.read(np.where(good, top, 1), np.where(good, left, 1),
+                                                            height, width)
+            good &= all_numbers | reads_formula
+            by_cell = np.flatnonzero(good & reads_formula).tolist()
+        else:
+            numbers = np.zeros((len(nodes), height * width))
+            by_cell = np.flatnonzero(good).tolist()
+        for i in by_cell:                              # computed cells (or a sparse sheet): one by one
+            t, lft = int(top[i]), int(left[i])
+            area = [get((sheet, r, c)) for r in range(t, t + height) for c in range(lft, lft + width)]
+            if all(type(v) is float for v in area):
+                numbers[i] = area
             else:
                 good[i] = False
         values.append(Cells(numbers, height, width))

@@ -82,6 +82,8 @@ class Engine:
         self.sheets = {name.upper(): name for name in book.sheet_parts}
         self.values: dict[tuple[str, int, int], object] = {}
         self.blocks: dict[tuple, np.ndarray] = {}
+        self.batch_numbers: dict = {}                   # sheet -> batches.SheetNumbers, made when needed
+        self.stored_numbers: dict[str, list] = {}       # sheet -> (row, column, number) of its number cells
         self._definitions: dict[str, tuple] = {}
         self._compilers: dict[tuple, Compiler] = {}
         self._compiled: dict[tuple, Compiled] = {}
@@ -106,11 +108,25 @@ class Engine:
     def _load(self):
         strings = None
         date1904 = self.facts.date1904
+        values = self.values
         for sheet, cells in self.book.sheets().items():
+            numbers = self.stored_numbers[sheet] = []      # (row, column, number) of plain numbers
+            add = numbers.append
             for c in cells:
                 if c.formula is not None or c.value_text is None:
                     continue
                 kind, raw = c.cell_type, c.value_text
+                if kind is None and raw and "_" not in raw:
+                    try:                       # the common case, a plain number; stored_value says why not
+                        number = float(raw)
+                    except ValueError:
+                        pass
+                    else:
+                        if number - number == 0:
+                            r, col = position(c.ref)
+                            values[(sheet, r, col)] = number
+                            add((r, col, number))
+                            continue
                 try:
                     if kind == "s":
                         if strings is None:
@@ -407,11 +423,16 @@ class _FormulaIndex:
 
 _CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
 _COLUMNS: dict[str, int] = {}
+_DIGITS = "0123456789"
 
 
 def position(ref: str) -> tuple[int, int]:
     """(row, column) of a cell reference as the sheet XML writes it ('B21'); read for every cell of a
     book, so letters are converted once each."""
+    letters = ref.rstrip(_DIGITS)
+    col = _COLUMNS.get(letters)            # letters met before were checked then
+    if col is not None and len(letters) < len(ref):
+        return int(ref[len(letters):]), col
     match = _CELL_REF.fullmatch(ref)
     if match is None:
         return pkg.split_cell(ref)          # its one-line error for a malformed reference

@@ -147,6 +147,7 @@ class ShapeReader:
     def __init__(self):
         self.plans: dict[str, tuple | None] = {}
         self.seen: set[str] = set()
+        self.shaped: dict[tuple, tuple] = {}
 
     def shape(self, formula: str, row: int, col: int) -> tuple:
         key = _RUN.sub("0", formula)
@@ -159,7 +160,15 @@ class ShapeReader:
         if plan is not None:
             runs = _RUN.findall(formula)
             if len(runs) == plan[0]:
-                shaped = self._fill(plan[1], runs, row, col)
+                # Cells filled down share their digits relative to their row: the shape is kept per
+                # (skeleton, column, digits made relative), so most cells skip the filling in.
+                seen = (key, col, tuple([int(run) - row if relative else run
+                                         for run, relative in zip(runs, plan[2])]))
+                shaped = self.shaped.get(seen)
+                if shaped is None:
+                    shaped = self._fill(plan[1], runs, row, col)
+                    if shaped is not None and len(self.shaped) < 100_000:
+                        self.shaped[seen] = shaped
                 if shaped is not None:
                     return shaped
         return cell_shape(formula, row, col)
@@ -189,7 +198,12 @@ class ShapeReader:
             slots += runs
         if slots != len(_RUN.findall(formula)):
             return None                                  # digits outside the tokens: cannot happen, but be sure
-        return slots, steps
+        relative_rows = [False] * slots                  # the slots holding the row of a relative reference
+        for step in steps:
+            if step[0] == "rref":
+                for absolute_row, slot, _, _ in step[2]:
+                    relative_rows[slot] = not absolute_row
+        return slots, steps, tuple(relative_rows)
 
     @staticmethod
     def _fill(steps, runs, row, col):
