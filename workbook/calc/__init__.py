@@ -58,14 +58,15 @@ class FastRecalculation:
         return self.computed
 
 
-def recalculate(book: Workbook, engine: str = "auto"):
+def recalculate(book: Workbook, engine: str = "auto", cells: list[FormulaCell] | None = None):
     """Compute every formula of ``book``.
 
     ``engine``: ``auto`` (the fast evaluator, each formula outside it computed alone by the guarded
     fallback), ``fast`` (no fallback: ``Unsupported`` naming the first such cell), or ``formulas``
     (the whole book by the `formulas` package, unguarded: a cross-check for tests, used by no command).
+    ``cells``: the book's ``formula_cells``, when the caller has them already.
     """
-    cells = formula_cells(book)
+    cells = formula_cells(book) if cells is None else cells
     if engine in ("auto", "fast"):
         from workbook.calc.fast_engine import evaluate
 

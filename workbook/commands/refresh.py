@@ -107,7 +107,8 @@ def check_ranges(cells: list[FormulaCell]) -> None:
 ENGINES = ("auto", "libreoffice")
 
 
-def recomputed_values(book: Workbook, engine: str = "auto") -> dict[str, dict]:
+def recomputed_values(book: Workbook, engine: str = "auto",
+                      cells: list[FormulaCell] | None = None) -> dict[str, dict]:
     """{sheet: {cell: value}} of every formula (and spill) cell: our engines (``auto``), or LibreOffice
     recomputing the whole book with the KC functions installed (``libreoffice``, after
     ``kc libreoffice-setup``)."""
@@ -117,7 +118,7 @@ def recomputed_values(book: Workbook, engine: str = "auto") -> dict[str, dict]:
         return recalculate_with_libreoffice(book)
     if engine not in ENGINES:
         raise BookError(f"--engine {engine!r} must be one of: {', '.join(ENGINES)}")
-    return recalculate(book, engine).values()
+    return recalculate(book, engine, cells).values()
 
 
 def refreshed(book: Workbook, inputs: dict[str, dict] | None = None, engine: str = "auto") -> Refreshed:
@@ -126,11 +127,14 @@ def refreshed(book: Workbook, inputs: dict[str, dict] | None = None, engine: str
     if inputs:
         book = with_cached_values(book, {}, inputs)
     book.check_values()
-    before = book.cached_values()
-    check_ranges(formula_cells(book))
-    values = recomputed_values(book, engine)
-    changed = sum(1 for sheet, cells in values.items() for ref, value in cells.items()
-                  if not same_value(before.get(sheet, {}).get(ref), value))
+    cells = formula_cells(book)
+    check_ranges(cells)
+    values = recomputed_values(book, engine, cells)
+    changed = 0
+    for sheet, computed in values.items():
+        before = {c.ref: (c.cell_type, c.value_text) for c in book.cells(sheet)
+                  if c.value_text is not None and c.ref in computed}
+        changed += sum(1 for ref, value in computed.items() if not same_value(before.get(ref), value))
     return Refreshed(with_cached_values(book, values), values, changed, sum(len(c) for c in (inputs or {}).values()))
 
 
