@@ -30,6 +30,7 @@ from workbook.xlsx import references as pkg
 from workbook.xlsx.atomic import claimed, real_destination
 from workbook.xlsx.book import Workbook
 from workbook.xlsx.cached_values import same_value, with_cached_values
+from workbook.xlsx.chart_caches import chart_cache_changes
 from workbook.xlsx.formula_text import range_references
 from workbook.xlsx.package import check_regular_file
 
@@ -135,7 +136,12 @@ def refreshed(book: Workbook, inputs: dict[str, dict] | None = None, engine: str
         before = {c.ref: (c.cell_type, c.value_text) for c in book.cells(sheet)
                   if c.value_text is not None and c.ref in computed}
         changed += sum(1 for ref, value in computed.items() if not same_value(before.get(ref), value))
-    return Refreshed(with_cached_values(book, values), values, changed, sum(len(c) for c in (inputs or {}).values()))
+    written = with_cached_values(book, values)
+    # Charts keep their own copy of the cells they plot; viewers that do not recalculate draw that copy.
+    charts = chart_cache_changes(written, written.value)
+    if charts:
+        written = written.with_parts(charts)
+    return Refreshed(written, values, changed, sum(len(c) for c in (inputs or {}).values()))
 
 
 def refresh_book(book: str | Path, output: str | Path | None = None, data: str | Path | None = None, *,
