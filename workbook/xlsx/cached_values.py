@@ -28,17 +28,25 @@ EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/
 VALUE_TOLERANCE = 1e-9
 CURRENT_CALC_ID = 191029  # what Microsoft 365 writes (NOTES §5)
 _ESCAPED = re.compile(r"_x[0-9A-Fa-f]{4}_")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _xml_text(text: str) -> str:
     # A literal _xHHHH_ would be read back as an escaped character; Excel writes it as _x005F_xHHHH_.
-    text = _ESCAPED.sub(lambda m: "_x005F" + m[0], text)
+    if "_x" in text:
+        text = _ESCAPED.sub(lambda m: "_x005F" + m[0], text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", lambda m: f"_x{ord(m[0]):04X}_", text)
+    return _CONTROL.sub(lambda m: f"_x{ord(m[0]):04X}_", text)
 
 
 def encode(value) -> tuple[str | None, str]:
     """A computed value as (t attribute, <v> text), the way Excel stores it."""
+    if type(value) is float:  # the common case, first: a plain finite float
+        if value - value == 0.0:
+            if value.is_integer() and -1e15 < value < 1e15:
+                return None, str(int(value))
+            return None, repr(value).upper()
+        return "e", "#NUM!"
     if isinstance(value, np.ndarray):
         value = value.ravel()[0]
     if isinstance(value, np.generic):
@@ -69,7 +77,11 @@ def _value_xml(prefix: bytes, cell_type: str | None, text: str, inline: bool) ->
     return cell_type, b"<" + prefix + b"v>" + text.encode() + b"</" + prefix + b"v>"
 
 
-def _retyped(tag: bytes, cell_type: str | None) -> bytes:
+# What may follow the r attribute's closing quote for the rest of a start tag to be read on its own.
+_AFTER_REF = frozenset({b" ", b"\t", b"\n", b"\r", b">", b"/"})
+
+
+def _retype(tag: bytes, cell_type: str | None) -> bytes:
     return with_attributes(tag, {"t": cell_type})
 
 
@@ -77,54 +89,114 @@ def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = N
                   cells: list | None = None) -> bytes:
     """New cached values for formula (and spill) cells in ``values``; new contents for plain input
     cells in ``inputs`` (text goes in as an inline string, since the shared-string table is left as is).
-    New elements use the prefix of the cell they go in (``<x:v>`` in an ``<x:c>``)."""
+    New elements use the prefix of the cell they go in (``<x:v>`` in an ``<x:c>``).
+
+    A start tag gets its ``t`` attribute set or removed as ``with_attributes`` does it. Tags are
+    ``<c r="REF"`` and a rest (`` s="4" t="str">``) that many cells share, and the r attribute is never
+    the one changed, so each distinct (rest, type) is retyped once and the result reused; a tag of any
+    other shape goes through ``with_attributes`` itself."""
     inputs = inputs or {}
     if cells is None:
         cells = scan_cells(data, where, keep_empty=set(inputs))
     elif inputs and not set(inputs) <= {c.ref for c in cells}:
         # Empty cells are not kept by a plain scan; an input may be one (a blank input cell).
         cells = scan_cells(data, where, keep_empty=set(inputs))
-    # The new sheet is joined once from views of the old bytes: no copy per piece.
-    view, out, position, written = memoryview(data), [], 0, set()
-    for cell in cells:
-        start, end = cell.tag
-        if cell.ref in inputs:
+    chosen = _chosen(cells, values, inputs)
+    # The new sheet is joined once from views of the old bytes: no copy per piece. A tag that keeps its
+    # bytes is not cut out: the view runs on through it.
+    view, out, position = memoryview(data), [], 0
+    append = out.append
+    retyped: dict[str | None, dict[bytes, bytes | None]] = {None: {}}  # {type: {rest: new rest or None}}
+    plain = retyped[None]
+    prefix_seen, opening, v_open, v_close = b"", b'<c r="', b"<v>", b"</v>"
+    for cell in chosen:
+        ref, start, end, prefix = cell.ref, cell.tag_start, cell.tag_end, cell.prefix
+        if ref in inputs:
             if cell.formula is not None:
-                raise BookError(f"{where}!{cell.ref} holds a formula, not an input value")
-            cell_type, text = encode(inputs[cell.ref])
-            cell_type, v = _value_xml(cell.prefix, cell_type, text, inline=True)
-            tag = _retyped(data[start:end], cell_type)
+                raise BookError(f"{where}!{ref} holds a formula, not an input value")
+            cell_type, text = encode(inputs[ref])
+            cell_type, v = _value_xml(prefix, cell_type, text, inline=True)
+            tag = _retype(data[start:end], cell_type)
             if cell.self_closing:
-                out += [view[position:start], tag[:-2].rstrip(), b">", v, b"</" + cell.prefix + b"c>"]
+                out += [view[position:start], tag[:-2].rstrip(), b">", v, b"</" + prefix + b"c>"]
                 position = end
             else:
-                close = data.index(b"</" + cell.prefix + b"c>", end)
+                close = data.index(b"</" + prefix + b"c>", end)
                 out += [view[position:start], tag, v]
                 position = close
-            written.add(cell.ref)
             continue
-        if cell.ref not in values:
-            continue
-        cell_type, text = encode(values[cell.ref])
-        cell_type, v = _value_xml(cell.prefix, cell_type, text, inline=False)
-        tag = _retyped(data[start:end], cell_type)
-        if cell.self_closing:
-            out += [view[position:start], tag[:-2].rstrip(), b">", v, b"</" + cell.prefix + b"c>"]
-            position = end
-        elif cell.value_tag is not None:
-            out += [view[position:start], tag, view[end:cell.value_start], v]
-            position = cell.value_end
-        elif cell.formula_end is not None:
-            out += [view[position:start], tag, view[end:cell.formula_end], v]
-            position = cell.formula_end
+        value = values[ref]
+        if prefix != prefix_seen:
+            prefix_seen, opening = prefix, b"<" + prefix + b'c r="'
+            v_open, v_close = b"<" + prefix + b"v>", b"</" + prefix + b"v>"
+        if type(value) is float and value - value == 0.0:  # encode()'s first case, inline
+            cell_type, table = None, plain
+            v = v_open + (str(int(value)) if value.is_integer() and -1e15 < value < 1e15
+                          else repr(value).upper()).encode() + v_close
         else:
-            raise BookError(f"{where}!{cell.ref}: neither a formula nor a cached value to replace")
-        written.add(cell.ref)
-    missing = (set(values) | set(inputs)) - written
+            cell_type, text = encode(value)
+            table = retyped.get(cell_type)
+            if table is None:
+                table = retyped[cell_type] = {}
+            v = v_open + text.encode() + v_close
+        # The tag: its rest after r="REF" looked up, or retyped once for all the tags that share it.
+        quote = data.find(b'"', start + len(opening), end) if data.startswith(opening, start) else -1
+        rest = data[quote + 1:end] if quote > 0 else None
+        new = table.get(rest, _UNSEEN)
+        if new is _UNSEEN:
+            new = table[rest] = _retyped_rest(rest, cell_type) if rest is not None else _GENERAL
+        if new is None:
+            tag = None  # the start tag stays as it is
+        elif new is _GENERAL:
+            old = data[start:end]
+            tag = _retype(old, cell_type)
+            if tag == old:
+                tag = None
+        else:
+            tag = data[start:quote + 1] + new
+        if cell.self_closing:
+            if tag is None:
+                tag = data[start:end]
+            out += [view[position:start], tag[:-2].rstrip(), b">", v, b"</" + prefix + b"c>"]
+            position = end
+            continue
+        if cell.value_start is not None:
+            until, after = cell.value_start, cell.value_end
+        elif cell.formula_end is not None:
+            until = after = cell.formula_end
+        else:
+            raise BookError(f"{where}!{ref}: neither a formula nor a cached value to replace")
+        if tag is None:
+            append(view[position:until])
+        else:
+            out += [view[position:start], tag, view[end:until]]
+        append(v)
+        position = after
+    missing = (values.keys() | inputs.keys()) - {cell.ref for cell in chosen}
     if missing:
         raise BookError(f"{where}: cells {', '.join(sorted(missing)[:5])} are not in the sheet")
     out.append(view[position:])
     return b"".join(out)
+
+
+_UNSEEN, _GENERAL = object(), object()
+
+
+def _retyped_rest(rest: bytes, cell_type: str | None):
+    """The rest of a tag after r="REF" with its type changed: None if it stays the same, _GENERAL if the
+    rest cannot be read on its own (the whole tag then goes through ``with_attributes``)."""
+    if rest[:1] not in _AFTER_REF:
+        return _GENERAL
+    # The same change made on "<c" + rest: the attributes after r read the same on their own.
+    new = _retype(b"<c" + rest, cell_type)[2:]
+    return None if new == rest else new
+
+
+def _chosen(cells: list, values: dict, inputs: dict) -> list:
+    """The cells to write, in sheet order."""
+    if inputs:
+        return [cell for cell in cells if cell.ref in inputs or cell.ref in values]
+    return [cell for cell in cells if cell.ref in values]
 
 
 def set_calc_properties(data: bytes, where: str = "xl/workbook.xml") -> bytes:
