@@ -1,8 +1,15 @@
 """Where every cell of a worksheet sits in the sheet's XML bytes.
 
-``scan_cells`` reads a worksheet part once with expat (which reports byte offsets) and records, for each
-``<c>``, the spans of its start tag, formula and cached value, so writers can splice new bytes into the
-original text without re-serialising anything.
+``scan_cells`` records, for each ``<c>`` of a worksheet part, the spans of its start tag, formula and cached
+value, so writers can splice new bytes into the original text without re-serialising anything. It reads a
+part one of two ways, with the same records from both:
+
+- the fast path (``_scan_plain``): one regular expression over the ``<sheetData>``, for sheets written the
+  ordinary way (unprefixed tags, double-quoted attributes, an ``r`` on every cell, children ``<f>``,
+  ``<v>``, ``<is>`` with nothing between them); the part must be read whole by it, or it declines. Expat
+  still checks the part is well-formed, with no callbacks;
+- the expat path (``_scan_with_expat``, which reports byte offsets through callbacks): any other part, and
+  the errors a malformed one raises.
 
 Cells with no content (no formula, value or inline string: what a formatted but empty cell is) are not
 kept unless asked for by reference: a sheet may hold hundreds of thousands of them, and a record each would
@@ -12,6 +19,7 @@ namespace prefix the cell's tag uses (``b"x:"`` for ``<x:c>``), so writers spell
 
 from __future__ import annotations
 
+import gc
 import re
 import xml.parsers.expat as expat
 from dataclasses import dataclass
@@ -77,9 +85,222 @@ def tag_prefix(data: bytes, start: int, prefixes: dict | None = None) -> bytes:
     return prefixes.setdefault(prefix, prefix) if prefixes is not None else prefix
 
 
+# The fast path. Sheets as spreadsheet programs and libraries write them are a <sheetData> of rows whose
+# cells one regular expression reads whole: unprefixed tags, double-quoted attributes, an r on every cell and
+# children <f>, <v> or <is> of a known shape with nothing between them. It runs over the part decoded as
+# Latin-1, so string offsets are byte offsets (text that is not ASCII is decoded as UTF-8 again field by
+# field); a cell's offsets are where its match starts plus the lengths of its parts (one call a cell).
+_NAME = r"(?!xmlns)[A-Za-z_][\w.:-]*"                       # no namespace declarations
+_OTHER = r'\s+' + _NAME + r'="[^"]*"'                       # an attribute the scan does not read
+_VALUE = r'"([\x20\x21\x23-\x25\x27-\x3b\x3d-\x7e]*)"'      # printable ASCII but " & <: taken as written
+_GAP = r'(?:\s++|<row(?:' + _OTHER + r')*+\s*+/?>|</row\s*+>)*+'   # what may lie between cells
+_RUN_TAGS = ("r|rPr|phoneticPr|rFont|charset|family|b|i|strike|outline|shadow|condense|extend|color|sz|u|"
+             "vertAlign|scheme")                            # elements of an <is> besides <t> (not <rPh>)
+
+
+def _t(text: str) -> str:
+    """A <t> of an inline string, its text matched by ``text``."""
+    return r'<t(?:' + _OTHER + r')*+\s*+(?:/>|>' + text + r'</t\s*+>)'
+
+
+# Groups: the start tag (r, s, t, the / of <c/>); unless self-closing, <f> (t, ref, si, text), <v> (text)
+# and <is> (its runs), each empty when absent; then </c>. It begins with a literal '<c', so a search skips
+# to the next cell directly; what lies between two cells is checked apart (rows and white space only).
+_PLAIN_CELL = re.compile(
+    r'(<c(?:\s+(?:r="(\$?[A-Z]{1,3}\$?[0-9]+)"|s=' + _VALUE + r'|t=' + _VALUE
+    + r'|(?![rst]=)' + _NAME + r'="[^"]*"))*+\s*+(?:(?P<slash>/)>|>))'
+    + r'(?(slash)|((?:<f(?:\s+(?:t=' + _VALUE + r'|ref=' + _VALUE + r'|si=' + _VALUE
+    + r'|(?!(?:t|ref|si)=)' + _NAME + r'="[^"]*"))*+\s*+(?:/>|>([^<]*+)</f>))?+)'
+    + r'((?:<v\s*+/>|<v>([^<]*+)</v>)?+)'
+    + r'((?:<is\s*+/>|<is>((?:[^<]++|' + _t(r'[^<]*+') + r'|</?(?:' + _RUN_TAGS + r')(?:' + _OTHER
+    + r')*+\s*+/?>)*+)</is>)?+)</c>)', re.ASCII)
+_GAP_ONLY = re.compile(_GAP, re.ASCII)
+_RUN_TEXT = re.compile(_t(r'([^<]*+)'), re.ASCII)           # one <t> of an inline string: its text
+_OUTSIDE_CELL = re.compile(rb"<(?:[^\s/<>:]*:)?c[\s/>]")      # a <c> tag, with any prefix
+_ENTITY = re.compile(r"&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|([a-z]+));")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_DEFAULT_NS = re.compile(rb'\sxmlns="' + re.escape(MAIN_NS.encode()) + rb'"')
+
+
+def _entity(match: re.Match) -> str:
+    hexadecimal, decimal, name = match.groups()
+    if name is not None:
+        return _NAMED.get(name, match[0])    # any other name fails the well-formedness check
+    try:
+        return chr(int(hexadecimal, 16) if hexadecimal is not None else int(decimal))
+    except (ValueError, OverflowError):    # so does a number that is no character
+        return match[0]
+
+
+def _xml_text(text: str) -> str:
+    """Character data as expat reports it: UTF-8 decoded, line ends normalised, references replaced."""
+    if not text.isascii():
+        text = text.encode("latin-1").decode("utf-8", "replace")   # bad UTF-8 fails the check too
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = _ENTITY.sub(_entity, text)
+    return text
+
+
+def _sheet_data(data: bytes) -> tuple[int, int] | None:
+    """Where the content of the part's <sheetData> lies, when the part around it is plain: an XML
+    declaration at most, no comments, CDATA, DOCTYPE or other processing instructions, the main namespace
+    declared as the default on the root and nowhere else before the <sheetData>, and no <c> outside it.
+    (Inside, the cell expression itself admits none of these.)"""
+    first = data.find(b"<?")
+    if first > 3 or (first >= 0 and not data.startswith(b"<?xml ", first)):
+        return None
+    at = data.find(b"<sheetData")
+    if at < 0 or data[at + 10:at + 11] not in b" \t\r\n/>":
+        return None
+    if data.find(b"<!", 0, at) >= 0 or (first >= 0 and data.find(b"<?", first + 2, at) >= 0):
+        return None
+    root = _START_TAG.match(data, data.find(b"<", data.find(b"?>", first) + 2 if first >= 0 else 0))
+    if (root is None or b"'" in root.group() or not _DEFAULT_NS.search(root.group())
+            or data.count(b"xmlns=", 0, at) != 1
+            or _OUTSIDE_CELL.search(data, 0, at)):
+        return None
+    tag = _START_TAG.match(data, at)
+    if tag is None or b"xmlns" in tag.group():
+        return None
+    start = tag.end()
+    if data[start - 2:start] == b"/>":
+        stop = start
+    else:
+        stop = data.find(b"</sheetData", start)
+        if stop < 0:
+            return None
+    if data.find(b"<!", stop) >= 0 or data.find(b"<?", stop) >= 0 or _OUTSIDE_CELL.search(data, stop):
+        return None
+    return start, stop
+
+
+def _scan_plain(data: bytes, keep_empty: bool | set = False) -> list[CellSpan] | None:
+    """``scan_cells`` by one regular expression, or None when the part holds anything it does not read
+    (then the expat path reads it). The part is still checked by expat for well-formedness; a malformed
+    one gives None too, so that the expat path raises its error."""
+    region = _sheet_data(data)
+    if region is None:
+        return None
+    start, stop = region
+    # Whether any text may need decoding beyond Latin-1 as it stands (references, line ends, UTF-8).
+    escaped = (data.find(b"&", start, stop) >= 0 or data.find(b"\r", start, stop) >= 0
+               or not data[start:stop].isascii())
+    # The records hold no cycles: the collector, which would walk them again and again as they pile up,
+    # waits until they are made.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        cells = _plain_cells(data.decode("latin-1"), start, stop, escaped, keep_empty)
+    finally:
+        if collecting:
+            gc.enable()
+    if cells is None:
+        return None
+    try:
+        xml_parser().Parse(data, True)
+    except expat.ExpatError:
+        return None
+    return cells
+
+
+def _plain_cells(text: str, start: int, stop: int, escaped: bool,
+                 keep_empty: bool | set) -> list[CellSpan] | None:
+    """The records of the cells in ``text[start:stop]`` (the <sheetData> content), or None when anything
+    there is not read by the cell expression."""
+    keep_all = keep_empty is True
+    names: dict = {}          # one string for each style and type
+    intern = names.setdefault
+    cells: list[CellSpan] = []
+    append = cells.append
+    gap = _GAP_ONLY.fullmatch
+    new = object.__new__
+    at = start                # where the cell just read ends, from the lengths of its parts
+    match = None
+    for match in _PLAIN_CELL.finditer(text, start, stop):
+        (tag, ref, style, kind, slash, formula_tag, formula_type, formula_ref, shared_index, formula,
+         value_tag, value, inline, runs) = match.groups()
+        tag_start = match.start()
+        if tag_start != at and (tag_start < at or not gap(text, at, tag_start)) or ref is None:
+            return None
+        at = tag_end = tag_start + len(tag)
+        if formula_tag:
+            at += len(formula_tag)
+            formula_start, formula_end = tag_end, at
+            if formula is None:
+                formula = ""
+            elif escaped and (not formula.isascii() or "&" in formula or "\r" in formula):
+                formula = _xml_text(formula)
+            if formula_type is not None:
+                formula_type = intern(formula_type, formula_type)
+        elif value_tag or inline:
+            formula_start = formula_end = formula = formula_type = formula_ref = shared_index = None
+        else:                 # no content: <c .../> or <c ...></c>
+            if slash is None:
+                at += 4
+            if keep_all or (keep_empty and ref in keep_empty):
+                append(CellSpan(ref, tag_start, tag_end, slash is not None, None, None, None, None, None, None,
+                                None, None, None, kind if kind is None else intern(kind, kind), None, b"",
+                                style if style is None else intern(style, style)))
+            continue
+        if value_tag:
+            if inline:
+                return None
+            value_start = at
+            at += len(value_tag)
+            if value is None:
+                value = ""
+                value_tag_end = at
+            else:
+                value_tag_end = value_start + 3
+                if escaped and (not value.isascii() or "&" in value or "\r" in value):
+                    value = _xml_text(value)
+            value_end = at
+        else:
+            value_start = value_tag_end = value_end = value = None
+            if inline:
+                at += len(inline)
+                if runs and kind == "inlineStr":
+                    texts = _RUN_TEXT.findall(runs)
+                    if texts:
+                        value = "".join(map(_xml_text, texts) if escaped else texts)
+        at += 4               # </c>
+        # The record's every field set in place: what CellSpan(...) does, without the call of __init__.
+        cell = new(CellSpan)
+        cell.ref = ref
+        cell.tag_start = tag_start
+        cell.tag_end = tag_end
+        cell.self_closing = False
+        cell.formula = formula
+        cell.formula_type = formula_type
+        cell.formula_ref = formula_ref
+        cell.shared_index = shared_index
+        cell.formula_start = formula_start
+        cell.formula_end = formula_end
+        cell.value_start = value_start
+        cell.value_tag_end = value_tag_end
+        cell.value_end = value_end
+        cell.cell_type = kind if kind is None else intern(kind, kind)
+        cell.value_text = value
+        cell.prefix = b""
+        cell.style = style if style is None else intern(style, style)
+        append(cell)
+    # After the last cell (whose end the lengths must have found), rows and white space only.
+    if (match is not None and match.end() != at) or not gap(text, at, stop):
+        return None
+    return cells
+
+
 def scan_cells(data: bytes, where: str = "sheet", keep_empty: bool | set = False) -> list[CellSpan]:
     """Every <c> of a worksheet with the byte spans of its parts; cells without content only when
     ``keep_empty`` is True or holds their reference."""
+    cells = _scan_plain(data, keep_empty)
+    return _scan_with_expat(data, where, keep_empty) if cells is None else cells
+
+
+def _scan_with_expat(data: bytes, where: str = "sheet", keep_empty: bool | set = False) -> list[CellSpan]:
+    """``scan_cells`` by expat callbacks: any well-formed sheet, and the errors a malformed one raises."""
     parser = xml_parser()
     cells: list[CellSpan] = []
     current: list[CellSpan | None] = [None]
