@@ -103,6 +103,15 @@ class Engine:
                     if (r, c) != (row, col):
                         self.members[(cell.sheet, r, c)] = (cell.sheet, row, col)
 
+    def release(self):
+        """Let go of everything computed: the compiled closures refer back to the engine, and without this
+        the whole engine (every value, every cell) would wait for Python's cycle collector, which a
+        refresh pauses (``workbook.commands.refresh``)."""
+        for store in (self.values, self.blocks, self.batch_numbers, self.stored_numbers, self._definitions,
+                      self._compilers, self._compiled, self.nodes, self.members):
+            store.clear()
+        self._fallback = self.index = None
+
     # -- the workbook's values --
 
     def _load(self):
@@ -569,4 +578,8 @@ def evaluate_literal(formula: str):
 def evaluate(book: Workbook, cells, *, fallback: bool = True) -> dict[str, dict]:
     """{sheet: {cell: value}} for every formula cell and array-range cell; with ``fallback`` False a
     formula outside the fast evaluator raises ``Unsupported`` naming its cell."""
-    return Engine(book, cells, fallback=fallback).run()
+    engine = Engine(book, cells, fallback=fallback)
+    try:
+        return engine.run()
+    finally:
+        engine.release()
