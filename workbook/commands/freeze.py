@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from workbook.commands.refresh import check_not_open, frozen_refusal, refreshed
 from workbook.errors import BookError
@@ -110,6 +110,47 @@ def add_banner(data: bytes, text: str, where: str = "sheet", style: int | None =
     return data[:row1.start] + tag + data[row1.tag_end:close] + new_cell + data[close:]
 
 
+HEADER_LIMIT = 255
+CENTRE_FORMAT = '&C&"-,Bold"&8'                  # centre section, bold, the size of the template's header
+_CENTRE = re.compile(r"(?<!&)(?:&&)*&C")        # the centre section's code (&&C is a literal "&C")
+
+
+def print_header(data: bytes, where: str, text: str) -> bytes:
+    """The page header's centre section saying what the copy is, so a printout says it too (the banner
+    cell may fall outside the print area). A header that has a centre section of its own keeps it."""
+    root = outline(data, where, depth=2)
+    p = root.prefix
+    found = root.child("headerFooter")
+    odd = found.child("oddHeader") if found is not None else None
+    existing = ""
+    if odd is not None and not odd.self_closing:
+        existing = unescape(data[odd.tag_end:data.rindex(b"</", odd.tag_end, odd.end)].decode("utf-8"))
+        if _CENTRE.search(existing):
+            return data
+    # Excel takes at most 255 characters in a header (codes included); && is a literal ampersand.
+    room = HEADER_LIMIT - len(existing) - len(CENTRE_FORMAT)
+    words = text.replace("&", "&&")[:max(room, 0)]
+    if len(words) < 20:
+        return data
+    notice = CENTRE_FORMAT + words.rstrip("&")
+    if found is None:
+        xml = (b"<" + p + b"headerFooter><" + p + b"oddHeader>" + escape(notice).encode() + b"</" + p
+               + b"oddHeader></" + p + b"headerFooter>")
+        return insert_child(data, where, WORKSHEET_ORDER, "headerFooter", xml, root)
+    if odd is None:
+        header = b"<" + p + b"oddHeader>" + escape(notice).encode() + b"</" + p + b"oddHeader>"
+        if found.self_closing:
+            tag = data[found.start:found.tag_end]
+            return (data[:found.start] + tag[:-2].rstrip() + b">" + header + b"</" + p + b"headerFooter>"
+                    + data[found.end:])
+        return data[:found.tag_end] + header + data[found.tag_end:]
+    if odd.self_closing:
+        return data[:odd.start] + b"<" + p + b"oddHeader>" + escape(notice).encode() + b"</" + p + b"oddHeader>" \
+            + data[odd.end:]
+    close = data.rindex(b"</", odd.tag_end, odd.end)
+    return data[:close] + escape(notice).encode() + data[close:]
+
+
 def protect_sheet(data: bytes, where: str) -> bytes:
     """Sheet protection without a password (anyone can see everything; changing a locked cell takes a
     deliberate Unprotect Sheet). A sheet that is protected already keeps its own protection."""
@@ -163,6 +204,7 @@ def freeze(book: str | Path, output: str | Path, *, force: bool = False) -> dict
         banner = (f"FROZEN COPY made {stamp} from {book.name}: KC_* results are fixed values (original formulas in "
                   f"the cell notes), inputs are locked and the sheets protected (no password). For a live copy, "
                   f"open the model {book.name} itself: change inputs there (kc set), then freeze it again.")
+        header = "FROZEN COPY: values, not live formulas"    # short: it shares the line with the header's sides
         fresh = refreshed(opened).book
         parts = dict(fresh.parts)
         sheets = fresh.sheet_parts
@@ -176,7 +218,7 @@ def freeze(book: str | Path, output: str | Path, *, force: bool = False) -> dict
             frozen += len(originals)
             if originals and not add_notes(parts, part, originals, block):
                 skipped_notes.append(sheet)
-            parts[part] = protect_sheet(parts[part], sheet)
+            parts[part] = print_header(protect_sheet(parts[part], sheet), sheet, header)
         first = next(iter(sheets.values()))
         parts[first] = add_banner(parts[first], banner, next(iter(sheets)), styles.banner() if styles else None)
         if styles is not None:

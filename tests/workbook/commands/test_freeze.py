@@ -89,3 +89,51 @@ def test_refresh_and_set_refuse_a_frozen_copy(book_copy, tmp_path, capsys):
         assert "change the live model instead" in err
     assert frozen.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Model.xlsx", "Shared.xlsx"]
+
+
+def test_every_printed_page_of_the_frozen_copy_says_it_is_frozen(book_copy, tmp_path):
+    import re
+    from xml.sax.saxutils import unescape
+
+    from workbook.xlsx.book import Workbook
+
+    freeze(book_copy, tmp_path / "Shared.xlsx")
+    book = Workbook.open(tmp_path / "Shared.xlsx")
+    for sheet, part in book.sheet_parts.items():
+        headers = re.findall(rb"<oddHeader>(.*?)</oddHeader>", book.part(part))
+        assert len(headers) == 1, sheet
+        text = unescape(headers[0].decode(), {"&quot;": '"'})
+        assert '&C&"-,Bold"&8FROZEN COPY: values, not live formulas' in text, (sheet, text)
+        assert len(text) <= 255, sheet
+
+
+def test_a_header_with_a_centre_section_of_its_own_is_kept():
+    from workbook.commands.freeze import print_header
+
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/>'
+             b'<headerFooter><oddHeader>&amp;LLeft&amp;CMine</oddHeader></headerFooter></worksheet>')
+    assert print_header(sheet, "S", "FROZEN COPY of the model") == sheet
+    literal = sheet.replace(b"&amp;CMine", b"&amp;&amp;CMine")       # a literal "&C", not the centre code
+    assert b'&amp;C&amp;"-,Bold"&amp;8FROZEN COPY of the model</oddHeader>' in \
+        print_header(literal, "S", "FROZEN COPY of the model")
+    bare = sheet.replace(b"<headerFooter><oddHeader>&amp;LLeft&amp;CMine</oddHeader></headerFooter>", b"")
+    added = print_header(bare, "S", "FROZEN COPY of the model")
+    assert added.endswith(b'<sheetData/><headerFooter><oddHeader>&amp;C&amp;"-,Bold"&amp;8FROZEN COPY of '
+                          b'the model</oddHeader></headerFooter></worksheet>')
+
+
+@pytest.mark.libreoffice
+def test_the_printout_of_a_frozen_copy_shows_the_notice(book_copy, tmp_path):
+    import shutil
+    import subprocess
+
+    from workbook.calc import libreoffice
+
+    if not libreoffice.available() or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice or pdftotext (poppler-utils) is not installed")
+    freeze(book_copy, tmp_path / "Shared.xlsx")
+    pdf = libreoffice.convert(tmp_path / "Shared.xlsx", "pdf", tmp_path / "pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.count("\f")
+    assert pages >= 10
+    assert text.count("FROZEN COPY: values, not live formulas") == pages, text[:400]
