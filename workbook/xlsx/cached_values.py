@@ -244,8 +244,14 @@ def same_value(old: tuple | None, new) -> bool:
     """Does a stored (t, text) pair hold the value ``new``?"""
     if old is None:
         return False
-    new_type, new_text = encode(new)
     old_type, old_text = old
+    if type(new) is float and (old_type or "n") == "n" and math.isfinite(new):
+        try:                     # a number against a stored number: what the general path below does
+            stored = float(old_text)
+        except ValueError:
+            return False
+        return stored == new or math.isclose(stored, new, rel_tol=VALUE_TOLERANCE, abs_tol=1e-12)
+    new_type, new_text = encode(new)
     if (old_type or "n") in ("n", None) and new_type is None:
         try:
             a, b = float(old_text), float(new_text)

@@ -82,8 +82,8 @@ def volatile_function(formula: str) -> str | None:
 
 def range_references(formula: str) -> list[str]:
     """The A1:B2 ranges a formula names ($ removed), text in quotes left out."""
-    return [f"{m['a']}:{m['b']}".replace("$", "") for m in _REFERENCE.finditer(without_strings(formula))
-            if m.group("a") and m.group("b")]
+    text = without_strings(formula) if '"' in formula else formula
+    return [f"{a}:{b}".replace("$", "") for _, a, b, _ in _REFERENCE.findall(text) if a and b]
 
 
 def precedents(sheet: str, formula: str, names: dict) -> list[tuple[str, str]]:
