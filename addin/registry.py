@@ -80,15 +80,20 @@ class Cells:
         self.numbers, self.height, self.width = numbers, height, width
 
 
+NOT_IN_BULK = object()
+
+
 def _batch_argument(arg, value):
-    """A batch argument as the core's batch takes it; None when it cannot be taken in bulk."""
+    """A batch argument as the core's batch takes it, or NOT_IN_BULK."""
     if not isinstance(value, Cells):
+        if isinstance(value, (list, tuple, np.ndarray)):
+            return NOT_IN_BULK   # a literal row ({0.08,0.09,...}): per-call rows come from cells only
         return arguments.convert(arg, value)          # the same for every call (a literal, an omitted one)
     if arg.kind == "numbers" and (value.height == 1 or value.width == 1):
         return value.numbers                          # what ``arguments.numbers`` makes of a row of numbers
     if arg.kind in ("number", "rates") and value.height == value.width == 1:
         return value.numbers[:, 0]                    # what ``arguments.number`` makes of a number
-    return None
+    return NOT_IN_BULK
 
 
 def batch_callable(declaration: ExcelFunction):
@@ -110,7 +115,7 @@ def batch_callable(declaration: ExcelFunction):
                 taken = _batch_argument(arg, value)
             except KCInputError:
                 return None                           # each call then shows the message itself
-            if taken is None and isinstance(value, Cells):
+            if taken is NOT_IN_BULK:
                 return None
             converted[arg.keyword] = taken
         return batch(**converted)

@@ -51,7 +51,9 @@ def dcf_batch(cash_flows, wacc, terminal_growth=None, net_debt=0.0, shares=1.0, 
     """(values, ok) for n valuations, or None when the options fall outside this module's cover.
 
     ``cash_flows`` is an (n, k) array (row i: row i's flows); ``wacc``, ``terminal_growth`` and the
-    bridge amounts are one number per row (arrays of n) or one number for all. ``values[i]`` is
+    bridge amounts are one number per row (arrays of n) or one number for all. A WACC path (one rate per
+    period) is not taken here: an array of n is read as one rate per row, so a caller holding a path
+    must value each row alone. ``values[i]`` is
     ``dcf_valuation(...).output(output)`` of row i wherever ``ok[i]``; elsewhere it is meaningless.
     ``exit_multiple``, ``final_metric``, ``nopat_next`` and ``ronic`` are ignored, as the gordon
     method ignores them.

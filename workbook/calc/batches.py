@@ -5,7 +5,8 @@ many times. Those cells are computed with one call of the function's batch form
 (``addin.registry.BATCHES``), handed every cell's numbers as arrays, when
 
 * the formula is the KC_* call alone, not an array formula, each argument a reference to one area
-  or a literal (or omitted);
+  or a literal value (or omitted); a literal row such as {0.08,0.09} is the same path in every cell,
+  which the batch forms do not take;
 * the cells sit at the same depth of the dependency order (none reads another of the group), and
   there are at least ``SMALLEST`` of them;
 * for a given cell, every cell its references cover holds a number.

@@ -112,3 +112,26 @@ def test_cases_outside_the_batch_form_are_computed_alone(tmp_path, monkeypatch, 
     together = computed(tmp_path / "b.xlsx")
     monkeypatch.setattr(batches, "SMALLEST", 10 ** 9)
     assert computed(tmp_path / "b.xlsx") == together
+
+
+@pytest.mark.parametrize("periods", [5, 8])
+def test_a_literal_row_of_rates_is_a_rate_path_in_every_cell_not_a_rate_per_cell(tmp_path, monkeypatch, periods):
+    """=KC_DCF(A1:E1,{0.08,...,0.15},G1) in as many rows as the literal has rates: each cell reads the whole
+    row (a path of 8 rates: refused against 5 flows, a cumulative path against 8), never rate i in row i."""
+    rates = "{" + ",".join(f"{0.08 + 0.01 * k:.2f}" for k in range(8)) + "}"
+    book = xlsxwriter.Workbook(str(tmp_path / "path.xlsx"))
+    ws = book.add_worksheet("Cells")
+    last = xlsxwriter.utility.xl_col_to_name(periods - 1)
+    for i in range(8):
+        ws.write_row(i, 0, [100.0 + 10 * k for k in range(periods)])
+        ws.write_number(i, periods, 0.02)
+        growth = xlsxwriter.utility.xl_rowcol_to_cell(i, periods)
+        ws.write_formula(i, periods + 1, f"=KC_DCF(A{i + 1}:{last}{i + 1},{rates},{growth})")
+    book.close()
+    together = computed(tmp_path / "path.xlsx")
+    monkeypatch.setattr(batches, "SMALLEST", 10 ** 9)
+    alone = computed(tmp_path / "path.xlsx")
+    assert together == alone
+    assert len(set(map(str, alone.values()))) == 1               # the same inputs in every row: one value
+    if periods == 5:
+        assert "wacc has 8 rates but cash_flows has 5 periods" in next(iter(alone.values()))
