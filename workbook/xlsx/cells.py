@@ -119,6 +119,7 @@ _RUN_TEXT = re.compile(_t(r'([^<]*+)'), re.ASCII)           # one <t> of an inli
 _OUTSIDE_CELL = re.compile(rb"<(?:[^\s/<>:]*:)?c[\s/>]")      # a <c> tag, with any prefix
 _ENTITY = re.compile(r"&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|([a-z]+));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_DEFAULT_DECLARATION = re.compile(rb"xmlns\s*=")               # a default namespace declared (spaces allowed)
 _DEFAULT_NS = re.compile(rb'\sxmlns="' + re.escape(MAIN_NS.encode()) + rb'"')
 
 
@@ -158,7 +159,7 @@ def _sheet_data(data: bytes) -> tuple[int, int] | None:
         return None
     root = _START_TAG.match(data, data.find(b"<", data.find(b"?>", first) + 2 if first >= 0 else 0))
     if (root is None or b"'" in root.group() or not _DEFAULT_NS.search(root.group())
-            or data.count(b"xmlns=", 0, at) != 1
+            or len(_DEFAULT_DECLARATION.findall(data, 0, at)) != 1
             or _OUTSIDE_CELL.search(data, 0, at)):
         return None
     tag = _START_TAG.match(data, at)

@@ -222,6 +222,7 @@ SLOW = {
     "a namespace declared on a row": sheet('<row r="1" xmlns="urn:other"><c r="A1"><v>1</v></c></row>'),
     "strict namespace": sheet(rows(A1), root='<worksheet xmlns="http://purl.oclc.org/ooxml/spreadsheetml/main">'),
     "two default namespaces": sheet(rows(A1), head='<sheetPr xmlns="urn:other"/>'),
+    "a default namespace declared with spaces around =": sheet(rows(A1), head='<sheetPr xmlns = "urn:other"/>'),
     "a cell outside sheetData": sheet(rows(A1), tail='<c r="B1"><v>2</v></c>'),
     "a cell before sheetData": sheet(rows(A1), head='<c r="B1"><v>2</v></c>'),
     "text between cells": sheet(rows(A1 + "stray")),
