@@ -15,9 +15,10 @@ recognise it and refuse it.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
-from xml.sax.saxutils import escape, unescape
+from xml.sax.saxutils import escape
 
 from workbook.commands.refresh import check_not_open, frozen_refusal, refreshed
 from workbook.errors import BookError
@@ -115,40 +116,64 @@ CENTRE_FORMAT = '&C&"-,Bold"&8'                  # centre section, bold, the siz
 _CENTRE = re.compile(r"(?<!&)(?:&&)*&C")        # the centre section's code (&&C is a literal "&C")
 
 
+HEADER_FOOTER_ORDER = ("oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter")
+
+
 def print_header(data: bytes, where: str, text: str) -> bytes:
-    """The page header's centre section saying what the copy is, so a printout says it too (the banner
-    cell may fall outside the print area). A header that has a centre section of its own keeps it."""
+    """The page headers' centre section saying what the copy is, so a printout says it too (the banner
+    cell may fall outside the print area): the odd-page header, and the even-page and first-page headers
+    when the sheet prints those. A header that has a centre section of its own keeps it."""
     root = outline(data, where, depth=2)
-    p = root.prefix
     found = root.child("headerFooter")
-    odd = found.child("oddHeader") if found is not None else None
-    existing = ""
-    if odd is not None and not odd.self_closing:
-        existing = unescape(data[odd.tag_end:data.rindex(b"</", odd.tag_end, odd.end)].decode("utf-8"))
-        if _CENTRE.search(existing):
-            return data
-    # Excel takes at most 255 characters in a header (codes included); && is a literal ampersand.
-    room = HEADER_LIMIT - len(existing) - len(CENTRE_FORMAT)
-    words = text.replace("&", "&&")[:max(room, 0)]
-    if len(words) < 20:
-        return data
-    notice = CENTRE_FORMAT + words.rstrip("&")
     if found is None:
-        xml = (b"<" + p + b"headerFooter><" + p + b"oddHeader>" + escape(notice).encode() + b"</" + p
-               + b"oddHeader></" + p + b"headerFooter>")
+        p = root.prefix
+        xml = b"<" + p + b"headerFooter>" + _header(p, "oddHeader", "", text) + b"</" + p + b"headerFooter>"
         return insert_child(data, where, WORKSHEET_ORDER, "headerFooter", xml, root)
-    if odd is None:
-        header = b"<" + p + b"oddHeader>" + escape(notice).encode() + b"</" + p + b"oddHeader>"
-        if found.self_closing:
-            tag = data[found.start:found.tag_end]
-            return (data[:found.start] + tag[:-2].rstrip() + b">" + header + b"</" + p + b"headerFooter>"
-                    + data[found.end:])
-        return data[:found.tag_end] + header + data[found.tag_end:]
-    if odd.self_closing:
-        return data[:odd.start] + b"<" + p + b"oddHeader>" + escape(notice).encode() + b"</" + p + b"oddHeader>" \
-            + data[odd.end:]
-    close = data.rindex(b"</", odd.tag_end, odd.end)
+    tag = data[found.start:found.tag_end]
+    headers = ["oddHeader"]
+    if (attribute(tag, "differentOddEven") or "").lower() in ("1", "true"):
+        headers.append("evenHeader")
+    if (attribute(tag, "differentFirst") or "").lower() in ("1", "true"):
+        headers.append("firstHeader")
+    for name in headers:
+        data = _with_notice(data, where, name, text)
+    return data
+
+
+def _with_notice(data: bytes, where: str, name: str, text: str) -> bytes:
+    found = outline(data, where, depth=2).child("headerFooter")
+    p = found.prefix
+    if found.self_closing:
+        tag = data[found.start:found.tag_end]
+        return (data[:found.start] + tag[:-2].rstrip() + b">" + _header(p, name, "", text) + b"</" + p
+                + b"headerFooter>" + data[found.end:])
+    header = found.child(name)
+    if header is None:
+        return insert_child(data, where, HEADER_FOOTER_ORDER, name, _header(p, name, "", text), found)
+    start, tag_end, end = header.start, header.tag_end, header.end
+    if tag_end == end:                                                  # <oddHeader/>
+        return data[:start] + _header(p, name, "", text) + data[end:]
+    close = data.rindex(b"</", tag_end, end)
+    existing = html.unescape(data[tag_end:close].decode("utf-8"))      # every reference, &#38; included
+    notice = _notice(existing, text)
+    if notice is None:
+        return data
     return data[:close] + escape(notice).encode() + data[close:]
+
+
+def _notice(existing: str, text: str) -> str | None:
+    """The centre section to append to a header's codes, or None: the header has a centre section of
+    its own, or no room is left. Excel takes at most 255 characters in a header, codes included; && is a
+    literal ampersand in a header."""
+    if _CENTRE.search(existing):
+        return None
+    words = text.replace("&", "&&")[:max(HEADER_LIMIT - len(existing) - len(CENTRE_FORMAT), 0)]
+    return CENTRE_FORMAT + words.rstrip("&") if len(words) >= 20 else None
+
+
+def _header(p: bytes, name: str, existing: str, text: str) -> bytes:
+    notice = _notice(existing, text) or ""
+    return b"<" + p + name.encode() + b">" + escape(notice).encode() + b"</" + p + name.encode() + b">"
 
 
 def protect_sheet(data: bytes, where: str) -> bytes:

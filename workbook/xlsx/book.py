@@ -135,11 +135,11 @@ class Workbook:
         """Write every part, in the original order with the original zip headers and comment, atomically
         (through symlinks, to their target). Returns the backup written, if asked for one.
 
-        Members are deflated at the fastest level (a quarter of the default's time, a sixth more bytes).
         A member of ``LARGE_MEMBER`` bytes or more whose bytes did not change keeps its compressed stream
-        from the file it was read from, once checked to inflate to exactly those bytes; a changed one of a
-        megabyte or more is deflated in pieces on every core. Either goes in under the header ``writestr``
-        would have written for it."""
+        from the file it was read from, once checked to inflate to exactly those bytes; a changed one is
+        deflated at the fastest level (a quarter of the default's time, a sixth more bytes), in pieces on
+        every core when it is a megabyte or more. Either goes in under the header ``writestr`` would have
+        written for it. Smaller members go through ``writestr`` at zlib's default level (they are quick)."""
         streams = self._large_streams()
         with atomic_file(destination, backup=backup) as output:
             with zipfile.ZipFile(output.handle, "w", compresslevel=1) as out:

@@ -137,3 +137,27 @@ def test_the_printout_of_a_frozen_copy_shows_the_notice(book_copy, tmp_path):
     pages = text.count("\f")
     assert pages >= 10
     assert text.count("FROZEN COPY: values, not live formulas") == pages, text[:400]
+
+
+def test_first_and_even_page_headers_get_the_notice_when_the_sheet_prints_them():
+    import re
+
+    from workbook.commands.freeze import print_header
+
+    main = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/>'
+    sheet = main + (b'<headerFooter differentFirst="1" differentOddEven="1"><oddHeader>&amp;LOdd</oddHeader>'
+                    b'<oddFooter>&amp;CPage</oddFooter><firstFooter>F</firstFooter></headerFooter></worksheet>')
+    out = print_header(sheet, "S", "FROZEN COPY of the model")
+    headers = dict(re.findall(rb"<(oddHeader|evenHeader|firstHeader)>(.*?)</\1>", out))
+    assert set(headers) == {b"oddHeader", b"evenHeader", b"firstHeader"}
+    assert all(b"FROZEN COPY of the model" in v for v in headers.values())
+    order = [m.decode() for m in re.findall(rb"<(\w+Header|\w+Footer)>", out)]
+    assert order == ["oddHeader", "oddFooter", "evenHeader", "firstHeader", "firstFooter"]     # schema order
+
+
+def test_a_centre_section_written_as_a_character_reference_is_still_its_own():
+    from workbook.commands.freeze import print_header
+
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/>'
+             b'<headerFooter><oddHeader>&#38;LLeft&#38;CMine</oddHeader></headerFooter></worksheet>')
+    assert print_header(sheet, "S", "FROZEN COPY of the model") == sheet
