@@ -46,7 +46,16 @@ def batch_form(node):
 def schedule(ordered: list, precedents: dict, nodes: dict) -> list:
     """The cells in an order that computes every cell after the cells it reads, as steps: a cell's key,
     or a list of keys computed together. Cells are taken depth by depth (a cell's depth is one more than
-    its deepest precedent's), so cells of one depth never read each other."""
+    its deepest precedent's), so cells of one depth never read each other. A book with no shape held by
+    ``SMALLEST`` cells keeps the dependency order as it is."""
+    shape_of, count = {}, {}
+    for key in ordered:
+        node = nodes[key]
+        if batch_form(node) is not None:
+            shape = shape_of[key] = (node.sheet, id(node.compiled))
+            count[shape] = count.get(shape, 0) + 1
+    if not any(n >= SMALLEST for n in count.values()):
+        return ordered
     depth: dict = {}
     by_depth: dict[int, list] = {}
     for key in ordered:
@@ -61,9 +70,9 @@ def schedule(ordered: list, precedents: dict, nodes: dict) -> list:
         groups: dict = {}
         alone = []
         for key in by_depth[d]:
-            node = nodes[key]
-            if batch_form(node) is not None:
-                groups.setdefault((node.sheet, id(node.compiled)), []).append(key)
+            shape = shape_of.get(key)
+            if shape is not None and count[shape] >= SMALLEST:
+                groups.setdefault(shape, []).append(key)
             else:
                 alone.append(key)
         for keys in groups.values():

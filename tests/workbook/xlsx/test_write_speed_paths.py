@@ -69,7 +69,7 @@ VALUES = [1.0, 0.5, -0.0, 0.0, 2.0, -3.0, 1e15, -1e15, 999999999999999.0, 1e16, 
           error("#NAME?")]
 
 
-def same_result(function_old, function_new, *args):
+def assert_same_result(function_old, function_new, *args):
     """Both return the same bytes, or both refuse with the same message."""
     try:
         expected = function_old(*args)
@@ -168,14 +168,14 @@ def test_every_shape_with_every_value(old, prefix):
     cells = scan_cells(data, "S", keep_empty=True)
     values = {ref: VALUES[i % len(VALUES)] for i, ref in enumerate(refs(shapes))}
     # Every cell given a value (the empty ones too, as a spill covers them), through a full scan:
-    result = same_result(old.rewrite_sheet, new.rewrite_sheet, data, values, "S", None, cells)
+    result = assert_same_result(old.rewrite_sheet, new.rewrite_sheet, data, values, "S", None, cells)
     assert result is not None and result != data
     # Each shape on its own, by a plain scan (no empty cells: refused alike where one is asked for):
     for shape in range(len(SHAPES)):
         one = sheet_xml([shape] * len(VALUES), prefix)
         values = {ref: VALUES[i] for i, ref in enumerate(refs([shape] * len(VALUES)))}
-        same_result(old.rewrite_sheet, new.rewrite_sheet, one, values, "S")
-        same_result(old.rewrite_sheet, new.rewrite_sheet, one, values, "S", None, scan_cells(one, "S"))
+        assert_same_result(old.rewrite_sheet, new.rewrite_sheet, one, values, "S")
+        assert_same_result(old.rewrite_sheet, new.rewrite_sheet, one, values, "S", None, scan_cells(one, "S"))
 
 
 @pytest.mark.parametrize("prefix", ["", "x"])
@@ -185,12 +185,12 @@ def test_inputs_and_values_together(old, prefix):
     plain = {SHAPES.index(s) for s in SHAPES if "<{p}f" not in s}
     inputs = {ref: VALUES[i % len(VALUES)] for i, ref in enumerate(refs(shapes)) if shapes[i] in plain}
     values = {ref: VALUES[-i % len(VALUES)] for i, ref in enumerate(refs(shapes)) if shapes[i] not in plain}
-    same_result(old.rewrite_sheet, new.rewrite_sheet, data, values, "S", inputs)
-    same_result(old.rewrite_sheet, new.rewrite_sheet, data, values, "S", inputs, scan_cells(data, "S"))
+    assert_same_result(old.rewrite_sheet, new.rewrite_sheet, data, values, "S", inputs)
+    assert_same_result(old.rewrite_sheet, new.rewrite_sheet, data, values, "S", inputs, scan_cells(data, "S"))
     # An input on a formula cell, and a value for a cell the sheet lacks, are refused alike:
     formula = next(ref for i, ref in enumerate(refs(shapes)) if shapes[i] not in plain)
-    same_result(old.rewrite_sheet, new.rewrite_sheet, data, {}, "S", {formula: 1.0})
-    same_result(old.rewrite_sheet, new.rewrite_sheet, data, {"Z99": 1.0}, "S")
+    assert_same_result(old.rewrite_sheet, new.rewrite_sheet, data, {}, "S", {formula: 1.0})
+    assert_same_result(old.rewrite_sheet, new.rewrite_sheet, data, {"Z99": 1.0}, "S")
 
 
 @given(st.lists(st.tuples(st.integers(0, len(SHAPES) - 1), st.integers(0, len(VALUES) - 1)), min_size=1,
@@ -204,14 +204,14 @@ def test_random_sheets(cells, prefix, full_scan):
     data = sheet_xml(shapes, prefix)
     values = {ref: VALUES[v] for ref, (_, v) in zip(refs(shapes), cells)}
     scan = scan_cells(data, "S", keep_empty=True) if full_scan else None
-    same_result(oracle.rewrite_sheet, new.rewrite_sheet, data, values, "S", None, scan)
+    assert_same_result(oracle.rewrite_sheet, new.rewrite_sheet, data, values, "S", None, scan)
 
 
 def test_cells_without_references_and_odd_tags(old):
     data = (f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c><f>1</f><v>1</v></c><c t="str"><f>2</f></c>'
             '<c r="C1"s="1"><f>1</f><v>1</v></c></row></sheetData></worksheet>').encode()
     for value in VALUES:
-        same_result(old.rewrite_sheet, new.rewrite_sheet, data, {"A1": value, "B1": value}, "S")
+        assert_same_result(old.rewrite_sheet, new.rewrite_sheet, data, {"A1": value, "B1": value}, "S")
 
 
 # -- the KC template --
