@@ -18,11 +18,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from workbook.calc import FormulaCell, formula_cells, recalculate
 from workbook.commands import changes as planning
@@ -97,6 +100,9 @@ def write_session(book: str | Path, output: str | Path | None = None, *, force: 
 def check_ranges(cells: list[FormulaCell]) -> None:
     """A reference like A1:XFD1048576 would make the engines allocate every one of its cells: refuse it
     naming the cell, before any engine sees it."""
+    ranged = [cell.formula for cell in cells if ":" in cell.formula]
+    if ranged and largest_range("\n".join(ranged)) <= pkg.MAX_RANGE_CELLS:
+        return
     for cell in cells:
         if ":" not in cell.formula:
             continue
@@ -104,6 +110,27 @@ def check_ranges(cells: list[FormulaCell]) -> None:
             if pkg.range_size(ref) > pkg.MAX_RANGE_CELLS:
                 raise BookError(f"{cell.sheet}!{cell.ref}: the range {ref} covers more than "
                                 f"{pkg.MAX_RANGE_CELLS:,} cells, over the limit for a headless refresh")
+
+
+# An A1:B2 starting at any position, overlapping ones included. Where ``range_references`` finds a range,
+# this finds the same text at the same start (the same pattern, tried in the same greedy order), so the
+# largest of these is at least the largest range a formula names: strings, names and sheets ignored, it
+# can only over-count, and then the formulas are read one by one.
+_ANY_RANGE = re.compile(r"(?=\$?([A-Z]{1,3})\$?([0-9]+):\$?([A-Z]{1,3})\$?([0-9]+))")
+
+
+def largest_range(text: str) -> int:
+    """At least as many cells as the largest A1:B2 range in ``text`` covers (0 if none), read in one pass
+    and sized on arrays."""
+    ends = _ANY_RANGE.findall(text)
+    if not ends:
+        return 0
+    first_col, first_row, last_col, last_row = zip(*ends)
+    columns = {letters: pkg.column_number(letters) for letters in set(first_col) | set(last_col)}
+    rows = np.abs(np.array(last_row, dtype=np.int64) - np.array(first_row, dtype=np.int64)) + 1
+    cols = np.abs(np.array([columns[c] for c in last_col], dtype=np.int64)
+                  - np.array([columns[c] for c in first_col], dtype=np.int64)) + 1
+    return int((rows * cols).max())
 
 
 ENGINES = ("auto", "libreoffice")

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[3]
 FLOWS = [207.41, 497.79, 881.15, 1351.17, 1893.64]
 
 
-def slow_book(path: Path, n: int = 20_000) -> Path:
+def slow_book(path: Path, n: int = 60_000) -> Path:
     """n KC_DCF cells, each computed alone (the call inside a sum, so not in a batch of one shape): a
     refresh that takes seconds, long enough to be interrupted in the middle."""
     import xlsxwriter
@@ -49,7 +49,7 @@ def start(tmp_path, *argv):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    time.sleep(1.5)  # inside the refresh by now (reading takes a fraction of that)
+    time.sleep(0.5)  # inside the refresh by now (reading takes a fraction of that; computing takes seconds)
     assert process.poll() is None
     return process, tmp
 

@@ -1,0 +1,45 @@
+"""check_ranges reads every formula's ranges in one pass: the one-pass bound must never be below the largest
+range any formula names (else an oversized range would slip through), and the cell is still named."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbook.calc import FormulaCell
+from workbook.commands.refresh import check_ranges, largest_range
+from workbook.errors import BookError
+from workbook.xlsx import references as pkg
+from workbook.xlsx.formula_text import range_references
+
+ATOMS = ["A1", "$B$2", "XFD1048576", "C1048576", ":", "Sheet1!", "'a b'!", '"x:A1:XFD9"', '""', "SUM(", ")", ",",
+         "FOO", "KC_DCF(", "1", "$", "A", "Z9", "_x", ".", "!", "+", "\n", "AB12", "ZZ3:"]
+
+
+def true_largest(formula: str) -> int:
+    return max([pkg.range_size(ref) for ref in range_references(formula)] or [0])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(ATOMS), min_size=1, max_size=12).map("".join), min_size=1, max_size=4))
+def test_bound_is_never_below_the_largest_named_range(formulas):
+    assert largest_range("\n".join(formulas)) >= max(map(true_largest, formulas))
+
+
+def test_bound_is_exact_on_plain_ranges():
+    assert largest_range("SUM(A1:B3)+KC_DCF($C$2:$C$9,D1,E1)") == 8
+    assert largest_range("SUM(B3:A1)") == 6                  # corners in either order
+    assert largest_range("A1+B2") == 0
+
+
+def cell(ref, formula):
+    return FormulaCell("Model", ref, formula, None)
+
+
+def test_an_oversized_range_is_refused_naming_its_cell():
+    cells = [cell(f"A{r}", f"SUM(B{r}:C{r})") for r in range(1, 500)] + [cell("A900", "SUM(A1:XFD200)")]
+    with pytest.raises(BookError, match=r"Model!A900: the range A1:XFD200 covers more than 2,000,000"):
+        check_ranges(cells)
+
+
+def test_an_oversized_range_inside_a_string_is_not_a_range():
+    check_ranges([cell("A1", '"A1:XFD1048576"&SUM(B1:C2)')])     # the bound over-counts, the exact pass clears it
