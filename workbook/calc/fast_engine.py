@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import repeat
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -93,8 +94,8 @@ class Engine:
         self._load()
         self.nodes: dict[tuple, Node] = {}
         self.members: dict[tuple, tuple] = {}          # a cell of an array range -> its formula's cell
-        for cell in cells:
-            row, col = position(cell.ref)
+        rows, cols = positions([cell.ref for cell in cells])
+        for cell, row, col in zip(cells, rows, cols):
             node = Node(cell, row, col)
             self.nodes[(cell.sheet, row, col)] = node
             if cell.spill and ":" in cell.spill:
@@ -119,8 +120,8 @@ class Engine:
         date1904 = self.facts.date1904
         values = self.values
         for sheet, cells in self.book.sheets().items():
-            numbers = self.stored_numbers[sheet] = []      # (row, column, number) of plain numbers
-            add = numbers.append
+            refs, found, plain = [], [], []      # in the sheet's order, so a repeated cell keeps its last value
+            add_ref, add_value, add_plain = refs.append, found.append, plain.append
             for c in cells:
                 if c.formula is not None or c.value_text is None:
                     continue
@@ -132,9 +133,9 @@ class Engine:
                         pass
                     else:
                         if number - number == 0:
-                            r, col = position(c.ref)
-                            values[(sheet, r, col)] = number
-                            add((r, col, number))
+                            add_ref(c.ref)
+                            add_value(number)
+                            add_plain(True)
                             continue
                 try:
                     if kind == "s":
@@ -146,7 +147,13 @@ class Engine:
                 except Refused as error:
                     raise BookError(f"{sheet}!{c.ref}: {error}") from None
                 if value is not None:
-                    self.values[(sheet, *position(c.ref))] = value
+                    add_ref(c.ref)
+                    add_value(value)
+                    add_plain(False)
+            rows, cols = positions(refs)
+            values.update(zip(zip(repeat(sheet), rows, cols), found))
+            # (row, column, number) of its plain number cells
+            self.stored_numbers[sheet] = [(r, c, v) for r, c, v, p in zip(rows, cols, found, plain) if p]
 
     def sheet_named(self, name: str) -> str:
         """A sheet named in a formula, found as Excel finds it: ignoring case."""
@@ -450,6 +457,26 @@ def position(ref: str) -> tuple[int, int]:
     if col is None:
         col = _COLUMNS[letters] = pkg.column_number(letters)
     return int(digits), col
+
+
+_CELL_REF_LINES = re.compile(r"^([A-Z]{1,3})([0-9]+)$", re.M)
+
+
+def positions(refs: list[str]) -> tuple[list[int], list[int]]:
+    """(rows, columns) of many cell references: ``position`` of each, read in one pass (references the
+    sheet XML writes, 'B21'; any other spelling is read one by one, with ``position``'s errors)."""
+    found = _CELL_REF_LINES.findall("\n".join(refs))
+    if len(found) != len(refs):           # some reference is not plain: each one on its own
+        pairs = [position(ref) for ref in refs]
+        return [r for r, _ in pairs], [c for _, c in pairs]
+    if not found:
+        return [], []
+    letters, digits = zip(*found)
+    columns = {}
+    for text in set(letters):
+        col = _COLUMNS.get(text)
+        columns[text] = col if col is not None else _COLUMNS.setdefault(text, pkg.column_number(text))
+    return list(map(int, digits)), list(map(columns.__getitem__, letters))
 
 
 def _top_level_parts(text: str) -> list[str]:

@@ -1,0 +1,25 @@
+"""positions reads many cell references at once: the same (row, column) as position for each, and the same
+error for a malformed one."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbook.calc.fast_engine import position, positions
+from workbook.errors import BookError
+from workbook.xlsx import references as pkg
+
+plain = st.builds(lambda c, r: f"{pkg.column_letters(c)}{r}", st.integers(1, 16_384), st.integers(1, 1_048_576))
+odd = st.sampled_from(["$A$1", "A01", "ZZZ9", "B$2", "$C3"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(plain, plain, odd), max_size=40))
+def test_positions_are_position_of_each(refs):
+    rows, cols = positions(refs)
+    assert list(zip(rows, cols)) == [position(ref) for ref in refs]
+
+
+def test_a_malformed_reference_gives_positions_error():
+    with pytest.raises(BookError, match="bad cell reference 'A1B'"):
+        positions(["A1", "A1B"])
