@@ -251,17 +251,23 @@ class Engine:
 
     def run(self) -> dict[str, dict]:
         """{sheet: {cell: value}} for every formula cell and array-range cell."""
-        precedents = {}
+        precedents = dict.fromkeys(self.nodes)
         index = _FormulaIndex(self.nodes, self.members)
+        shaped: dict[int, tuple] = {}     # cells of one compiled shape, their precedents found together
         for key, node in self.nodes.items():
             try:
-                node.compiled = self.compiled(node)
-                areas = self._areas_of(node)
+                compiled = node.compiled = self.compiled(node)
+                areas = self._areas_of(node) if compiled.areas is None else None
             except Refused as error:
                 raise BookError(f"{node.where}: {error}") from None
-            if isinstance(node.compiled.reason, External):
+            if isinstance(compiled.reason, External):
                 self._keep(node)
-            precedents[key] = index.formulas_in(areas)
+            if areas is None:
+                shaped.setdefault(id(compiled), (compiled.areas, []))[1].append(key)
+            else:
+                precedents[key] = index.formulas_in(areas)
+        for areas, keys in shaped.values():
+            index.formulas_in_each(areas, keys, precedents)
         ordered, left = dependency_order(precedents)
         if left:
             loop = cycle(precedents, left)
@@ -421,6 +427,62 @@ class _FormulaIndex:
         self.at = {key: key for key in nodes}
         self.at.update(members)
         self.cells = _CellIndex(self.at)
+        self.tables: dict = {}               # sheet -> summed-area table of its formula cells
+
+    def formulas_in_each(self, areas, keys: list, out: dict) -> None:
+        """``out[key] = formulas_in(areas placed at key)`` for cells of one formula shape (``areas`` as
+        ``Compiled.areas`` holds them). A count of each sheet's formula cells over every placed area, at
+        array speed, clears the cells that read none (most cells of a long column read only inputs); the
+        others are read one by one."""
+        if len(keys) < 16:
+            for key in keys:
+                out[key] = self.formulas_in([(sheet, place_area(ends, key[1], key[2])) for sheet, ends in areas])
+            return
+        rows = np.fromiter((key[1] for key in keys), dtype=np.int64, count=len(keys))
+        cols = np.fromiter((key[2] for key in keys), dtype=np.int64, count=len(keys))
+        reads = np.zeros(len(keys), dtype=bool)
+        for sheet, ends in areas:
+            counts = self._count(sheet, *_placed(ends, rows, cols))
+            if counts is None:               # a sheet too sparse for a table: every cell read one by one
+                reads[:] = True
+                break
+            reads |= counts > 0
+        for i in np.flatnonzero(reads).tolist():
+            key = keys[i]
+            out[key] = self.formulas_in([(sheet, place_area(ends, key[1], key[2])) for sheet, ends in areas])
+        for i in np.flatnonzero(~reads).tolist():
+            out[keys[i]] = []
+
+    def _count(self, sheet, r1, c1, r2, c2):
+        """How many formula cells lie in each area (arrays of corners, in order), from a summed-area table of
+        the sheet's formula cells; None when their bounding box is too large to tabulate."""
+        if sheet not in self.tables:
+            self.tables[sheet] = self._table(sheet)
+        table = self.tables[sheet]
+        if table is None:
+            return None
+        if table is False:
+            return np.zeros(len(r1), dtype=np.int64)
+        top, left, sums = table
+        height, width = sums.shape[0] - 1, sums.shape[1] - 1
+        a, b = np.clip(r1 - top, 0, height), np.clip(r2 - top + 1, 0, height)
+        c, d = np.clip(c1 - left, 0, width), np.clip(c2 - left + 1, 0, width)
+        b, d = np.maximum(a, b), np.maximum(c, d)
+        return sums[b, d] - sums[a, d] - sums[b, c] + sums[a, c]
+
+    def _table(self, sheet):
+        by_row = self.cells.rows.get(sheet)
+        if not by_row:
+            return False                     # no formula cell on the sheet
+        rows = np.array([r for r, cols in by_row.items() for _ in cols], dtype=np.int64)
+        cols = np.array([c for cols in by_row.values() for c in cols], dtype=np.int64)
+        top, left = int(rows.min()), int(cols.min())
+        height, width = int(rows.max()) - top + 1, int(cols.max()) - left + 1
+        if height * width > 4_000_000:
+            return None
+        sums = np.zeros((height + 1, width + 1), dtype=np.int64)
+        np.add.at(sums, (rows - top + 1, cols - left + 1), 1)
+        return top, left, sums.cumsum(0).cumsum(1)
 
     def formulas_in(self, areas) -> list:
         found = []
@@ -457,6 +519,15 @@ def position(ref: str) -> tuple[int, int]:
     if col is None:
         col = _COLUMNS[letters] = pkg.column_number(letters)
     return int(digits), col
+
+
+def _placed(ends, rows: np.ndarray, cols: np.ndarray) -> tuple:
+    """``place_area`` for many formula cells at once: arrays of (r1, c1, r2, c2), corners in order."""
+    absolute_row, r, absolute_col, c = ends[0]
+    r1, c1 = (np.full_like(rows, r) if absolute_row else rows + r), (np.full_like(cols, c) if absolute_col else cols + c)
+    absolute_row, r, absolute_col, c = ends[-1]
+    r2, c2 = (np.full_like(rows, r) if absolute_row else rows + r), (np.full_like(cols, c) if absolute_col else cols + c)
+    return np.minimum(r1, r2), np.minimum(c1, c2), np.maximum(r1, r2), np.maximum(c1, c2)
 
 
 _CELL_REF_LINES = re.compile(r"^([A-Z]{1,3})([0-9]+)$", re.M)
