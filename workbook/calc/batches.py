@@ -49,20 +49,23 @@ def schedule(ordered: list, precedents: dict, nodes: dict) -> list:
     its deepest precedent's), so cells of one depth never read each other. A book with no shape held by
     ``SMALLEST`` cells keeps the dependency order as it is."""
     shape_of, count = {}, {}
+    forms: dict = {}                  # id(compiled) -> whether its cells can go in a batch
     for key in ordered:
         node = nodes[key]
-        if batch_form(node) is not None:
-            shape = shape_of[key] = (node.sheet, id(node.compiled))
+        compiled = id(node.compiled)
+        batched = forms.get(compiled)
+        if batched is None:
+            batched = forms[compiled] = batch_form(node) is not None
+        if batched and not node.kept:   # (kept, a stored value, is the one per-cell condition)
+            shape = shape_of[key] = (node.sheet, compiled)
             count[shape] = count.get(shape, 0) + 1
     if not any(n >= SMALLEST for n in count.values()):
         return ordered
     depth: dict = {}
     by_depth: dict[int, list] = {}
     for key in ordered:
-        d = 0
-        for p in precedents[key]:
-            if p != key:
-                d = max(d, depth[p] + 1)
+        reads = precedents[key]
+        d = max([depth[p] + 1 for p in reads if p != key], default=0) if reads else 0
         depth[key] = d
         by_depth.setdefault(d, []).append(key)
     steps = []
@@ -94,23 +97,23 @@ class SheetNumbers:
     def __init__(self, engine, sheet: str):
         # The cells stored as plain numbers; any other cell reads as "not a number", so the cells that
         # read it are computed one by one, which is always right.
-        stored = engine.stored_numbers.get(sheet, [])
-        rows, cols, numbers = ([list(t) for t in zip(*stored)] if stored else ([], [], []))
+        rows, cols, numbers = engine.stored_numbers.get(sheet, ([], [], []))
         formula_rows, formula_cols = [], []
         for s, r, c in list(engine.nodes) + list(engine.members):
             if s == sheet:
                 formula_rows.append(r)
                 formula_cols.append(c)
-        height = max(rows + formula_rows, default=0) + 1
-        width = max(cols + formula_cols, default=0) + 1
+        height = max(max(rows, default=0), max(formula_rows, default=0)) + 1
+        width = max(max(cols, default=0), max(formula_cols, default=0)) + 1
         self.dense = height * width <= self.LARGEST
         if not self.dense:
             return
         self.number = np.zeros((height, width))
         self.is_number = np.zeros((height, width), dtype=bool)
         self.formula = np.zeros((height, width), dtype=bool)
-        self.number[rows, cols] = numbers
-        self.is_number[rows, cols] = True
+        at = (np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp))
+        self.number[at] = numbers
+        self.is_number[at] = True
         self.formula[formula_rows, formula_cols] = True
 
     def read(self, tops, lefts, height: int, width: int):

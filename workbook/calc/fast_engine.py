@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from itertools import repeat
+from itertools import compress, repeat
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -84,7 +84,7 @@ class Engine:
         self.values: dict[tuple[str, int, int], object] = {}
         self.blocks: dict[tuple, np.ndarray] = {}
         self.batch_numbers: dict = {}                   # sheet -> batches.SheetNumbers, made when needed
-        self.stored_numbers: dict[str, list] = {}       # sheet -> (row, column, number) of its number cells
+        self.stored_numbers: dict[str, tuple] = {}      # sheet -> (rows, columns, numbers) of its number cells
         self._definitions: dict[str, tuple] = {}
         self._compilers: dict[tuple, Compiler] = {}
         self._compiled: dict[tuple, Compiled] = {}
@@ -152,8 +152,9 @@ class Engine:
                     add_plain(False)
             rows, cols = positions(refs)
             values.update(zip(zip(repeat(sheet), rows, cols), found))
-            # (row, column, number) of its plain number cells
-            self.stored_numbers[sheet] = [(r, c, v) for r, c, v, p in zip(rows, cols, found, plain) if p]
+            if not all(plain):                   # the plain number cells only
+                rows, cols, found = (list(compress(column, plain)) for column in (rows, cols, found))
+            self.stored_numbers[sheet] = (rows, cols, found)
 
     def sheet_named(self, name: str) -> str:
         """A sheet named in a formula, found as Excel finds it: ignoring case."""
