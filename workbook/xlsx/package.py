@@ -168,10 +168,39 @@ def check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
 
 
 class Budget:
-    """What the members read so far expanded to, and how many cells and strings they hold."""
+    """What the members read so far expanded to, and how many cells and strings they hold.
+
+    Counting cells and strings (``count_tags``) costs some 2 ms a megabyte; counting ``<`` costs 0.3 ms and
+    bounds both, since every cell and shared-string tag starts with one. So parts are only bounded while
+    the bound keeps the totals under the limit (a book of up to some 400,000 cells is never counted); once
+    it might not, what was only bounded is counted, once, and every chunk after it as it comes. A book is
+    refused on counts, never on a bound: a bound left over from one part never refuses the next."""
 
     def __init__(self, path: Path):
         self.path, self.bytes, self.cells, self.strings = path, 0, 0, 0
+        # The parts only bounded so far (the very bytes the package keeps, not a copy) and the "<" in them;
+        # None once counting.
+        self.bounded: list[bytes] | None = []
+        self.bound = 0
+
+    def tags(self, chunks: list[bytes], chunk: bytes, counted: tuple[int, int] | None = None) -> tuple[int, int]:
+        """(cells, strings) to spend for ``chunk``, the next one of a part read so far as ``chunks``;
+        ``counted`` is what the caller counted in it already (a UTF-16 part, counted as it is decoded)."""
+        if counted is None and self.bounded is None:
+            return count_tags(chunk, b"".join(chunks[-3:]))
+        if counted is None:
+            self.bound += chunk.count(b"<")
+        cells, strings = counted or (0, 0)
+        if self.bounded is None or max(self.cells + cells, self.strings + strings) + self.bound <= MAX_CELLS:
+            return cells, strings
+        # The limit might be passed: count what was only bounded, this part so far too unless it is counted.
+        unsure = self.bounded if counted is not None else [*self.bounded, b"".join([*chunks, chunk])]
+        for data in unsure:
+            for start in range(0, len(data), CHUNK_BYTES):  # a window at a time: the copies stay small
+                more = count_tags(data[start:start + CHUNK_BYTES], data[max(start - 3, 0):start])
+                cells, strings = cells + more[0], strings + more[1]
+        self.bounded, self.bound = None, 0
+        return cells, strings
 
     def spend(self, name: str, size: int, cells: int, strings: int) -> None:
         self.bytes += size
@@ -186,15 +215,19 @@ class Budget:
             raise BookError(f"{self.path}: more than {MAX_CELLS:,} shared strings (at {name}), over the limit")
 
 
-_CELL_TAGS = (b"<c ", b"<c>", b"<c/", b":c ", b":c>", b":c/", b"<c\t", b"<c\n", b"<c\r")
-_STRING_TAGS = (b"<si>", b"<si ", b"<si/", b":si>", b":si ", b":si/")
+# A cell or shared-string start tag ends "<c" or ":c" (prefixed, <x:c>), or "<si" / ":si", then white space,
+# "/" or ">". Through this table those, and only those, become "<c " and "<si ", which bytes.count finds at
+# memory speed with no object per match (a bomb of millions of <c/> costs its bytes, nothing more).
+_TAG_BYTES = bytes.maketrans(b":\t\n\r/>", b"<     ")
 
 
-def count_tags(chunk: bytes) -> tuple[int, int]:
-    """(cells, shared strings) starting in ``chunk``: bytes.count, no allocation per match (a bomb of
-    millions of <c/> is counted at memory speed). ``:c `` also counts prefixed cells (<x:c ...>); text
-    that happens to hold ':c ' only makes the count cautious."""
-    return sum(chunk.count(t) for t in _CELL_TAGS), sum(chunk.count(t) for t in _STRING_TAGS)
+def count_tags(text: bytes, before: bytes = b"") -> tuple[int, int]:
+    """(cells, shared strings) whose start tag ends in ``text``, ``before`` being what precedes it in the
+    part: a tag cut by a chunk boundary is counted once, in the chunk where it ends. Text that happens to
+    hold ':c ' or ':si>' counts too, so the count may be high, never low."""
+    before = before[-3:]
+    found = (before + text).translate(_TAG_BYTES)
+    return found.count(b"<c ") - found.count(b"<c ", 0, len(before)), found.count(b"<si ")
 
 
 def _utf16_codec(head: bytes) -> str | None:
@@ -232,12 +265,11 @@ def read_member(package: zipfile.ZipFile, name: str, budget: Budget) -> bytes:
                 if counting:
                     if not chunks and decoder is None and _utf16_codec(chunk):
                         decoder = codecs.getincrementaldecoder(_utf16_codec(chunk))("replace")
+                    counted = None
                     if decoder:
                         found = _COUNTED_TEXT.findall(decoder.decode(chunk))
-                        strings = found.count("si")
-                        cells = len(found) - strings
-                    else:
-                        cells, strings = count_tags(chunk)
+                        counted = len(found) - found.count("si"), found.count("si")
+                    cells, strings = budget.tags(chunks, chunk, counted)
                 budget.spend(name, len(chunk), cells, strings)
                 chunks.append(chunk)
     except BookError:
@@ -251,7 +283,10 @@ def read_member(package: zipfile.ZipFile, name: str, budget: Budget) -> bytes:
         raise BookError(f"{path}: member {name} uses a compression method that cannot be read ({error})") from None
     except (ValueError, struct.error, OSError) as error:
         raise BookError(f"{path}: member {name} cannot be read ({error})") from None
-    return b"".join(chunks)
+    data = b"".join(chunks)
+    if counting and not decoder and budget.bounded is not None:
+        budget.bounded.append(data)
+    return data
 
 
 class TextPart:
