@@ -32,7 +32,8 @@ class FormulaCell(NamedTuple):
 def formula_cells(book: Workbook) -> list[FormulaCell]:
     """Every formula cell of the workbook, shared formulas resolved per cell."""
     found = []
-    for sheet, cells in book.sheets().items():
+    for sheet in book.sheet_parts:
+        cells = book.sheet_cells(sheet).records      # plain number cells hold no formula
         texts = resolved_formulas(cells)
         data = None
         for cell in cells:

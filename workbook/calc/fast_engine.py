@@ -116,45 +116,72 @@ class Engine:
     # -- the workbook's values --
 
     def _load(self):
+        for sheet in self.book.sheet_parts:
+            found = self.book.sheet_cells(sheet)
+            if not (found.number_refs and self._load_columns(sheet, found)):
+                self._load_cells(sheet, self.book.cells(sheet))
+
+    def _load_columns(self, sheet: str, found) -> bool:
+        """The sheet's values, its plain number cells taken as columns; False (nothing stored) when a number
+        cell is not a finite number or a cell appears twice: then ``_load_cells`` reads the sheet in order."""
+        try:
+            numbers = list(map(float, found.number_texts))
+        except ValueError:
+            return False
+        if not np.isfinite(np.array(numbers)).all():
+            return False
+        values = {}
+        self._load_cells(sheet, found.records, values)
+        records_rows, records_cols, records_numbers = self.stored_numbers[sheet]
+        rows, cols = positions(found.number_refs)
+        before = len(values)
+        values.update(zip(zip(repeat(sheet), rows, cols), numbers))
+        if len(values) != before + len(numbers):
+            return False                         # a cell written twice: the last one counts, read in order
+        self.values.update(values)
+        self.stored_numbers[sheet] = (records_rows + rows, records_cols + cols, records_numbers + numbers)
+        return True
+
+    def _load_cells(self, sheet: str, cells, values: dict | None = None):
+        """The values of ``cells`` (records, in sheet order) into ``values`` (default the engine's)."""
         strings = None
         date1904 = self.facts.date1904
-        values = self.values
-        for sheet, cells in self.book.sheets().items():
-            refs, found, plain = [], [], []      # in the sheet's order, so a repeated cell keeps its last value
-            add_ref, add_value, add_plain = refs.append, found.append, plain.append
-            for c in cells:
-                if c.formula is not None or c.value_text is None:
-                    continue
-                kind, raw = c.cell_type, c.value_text
-                if kind is None and raw and "_" not in raw:
-                    try:                       # the common case, a plain number; stored_value says why not
-                        number = float(raw)
-                    except ValueError:
-                        pass
-                    else:
-                        if number - number == 0:
-                            add_ref(c.ref)
-                            add_value(number)
-                            add_plain(True)
-                            continue
-                try:
-                    if kind == "s":
-                        if strings is None:
-                            strings = self.book.shared_strings
-                        value = _shared(strings, raw)
-                    else:
-                        value = stored_value(kind, raw, date1904)
-                except Refused as error:
-                    raise BookError(f"{sheet}!{c.ref}: {error}") from None
-                if value is not None:
-                    add_ref(c.ref)
-                    add_value(value)
-                    add_plain(False)
-            rows, cols = positions(refs)
-            values.update(zip(zip(repeat(sheet), rows, cols), found))
-            if not all(plain):                   # the plain number cells only
-                rows, cols, found = (list(compress(column, plain)) for column in (rows, cols, found))
-            self.stored_numbers[sheet] = (rows, cols, found)
+        values = self.values if values is None else values
+        refs, found, plain = [], [], []      # in the sheet's order, so a repeated cell keeps its last value
+        add_ref, add_value, add_plain = refs.append, found.append, plain.append
+        for c in cells:
+            if c.formula is not None or c.value_text is None:
+                continue
+            kind, raw = c.cell_type, c.value_text
+            if kind is None and raw and "_" not in raw:
+                try:                       # the common case, a plain number; stored_value says why not
+                    number = float(raw)
+                except ValueError:
+                    pass
+                else:
+                    if number - number == 0:
+                        add_ref(c.ref)
+                        add_value(number)
+                        add_plain(True)
+                        continue
+            try:
+                if kind == "s":
+                    if strings is None:
+                        strings = self.book.shared_strings
+                    value = _shared(strings, raw)
+                else:
+                    value = stored_value(kind, raw, date1904)
+            except Refused as error:
+                raise BookError(f"{sheet}!{c.ref}: {error}") from None
+            if value is not None:
+                add_ref(c.ref)
+                add_value(value)
+                add_plain(False)
+        rows, cols = positions(refs)
+        values.update(zip(zip(repeat(sheet), rows, cols), found))
+        if not all(plain):                   # the plain number cells only
+            rows, cols, found = (list(compress(column, plain)) for column in (rows, cols, found))
+        self.stored_numbers[sheet] = (rows, cols, found)
 
     def sheet_named(self, name: str) -> str:
         """A sheet named in a formula, found as Excel finds it: ignoring case."""

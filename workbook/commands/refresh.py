@@ -180,9 +180,14 @@ def _refreshed(book: Workbook, inputs: dict[str, dict] | None, engine: str) -> R
     check_ranges(cells)
     values = recomputed_values(book, engine, cells)
     changed = 0
+    stored = {}                           # the values stored before, of the formula cells
+    for cell in cells:
+        stored.setdefault(cell.sheet, {})[cell.ref] = cell.cached
     for sheet, computed in values.items():
-        before = {c.ref: (c.cell_type, c.value_text) for c in book.cells(sheet)
-                  if c.value_text is not None and c.ref in computed}
+        before = stored.get(sheet, {})
+        if any(ref not in before for ref in computed):      # an array formula's other cells: read them all
+            before = {c.ref: (c.cell_type, c.value_text) for c in book.cells(sheet)
+                      if c.value_text is not None and c.ref in computed}
         changed += sum(1 for ref, value in computed.items() if not same_value(before.get(ref), value))
     written = with_cached_values(book, values)
     # Charts keep their own copy of the cells they plot; viewers that do not recalculate draw that copy.

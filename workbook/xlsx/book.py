@@ -28,7 +28,7 @@ from pathlib import Path
 
 from workbook.errors import BookError
 from workbook.xlsx.atomic import atomic_file
-from workbook.xlsx.cells import CellSpan, scan_cells
+from workbook.xlsx.cells import CellSpan, SheetCells, scan_cells, scan_sheet
 from workbook.xlsx.package import (MAIN_NS, PACKAGE_REL_NS, REL_NS, STRICT_MAIN_NS, WORKSHEET_TYPE, TextPart,
                                    as_utf8, check_encoding, is_xml_name, open_regular, parse_xml, read_package,
                                    xml_parser)
@@ -70,6 +70,7 @@ class Workbook:
         # {member: (how it is stored, its original bytes, the UTF-8 bytes handed out)} for UTF-16 parts.
         self.forms = forms or {}
         self._cells: dict[str, list[CellSpan]] = {}
+        self._sheet_cells: dict[str, SheetCells] = {}
         self._by_ref: dict[str, dict[str, CellSpan]] = {}
         self._validations: dict[str, list] = {}
         self._checked: set[str] = set()
@@ -313,10 +314,26 @@ class Workbook:
     def cells(self, sheet: str) -> list[CellSpan]:
         """Every <c> that holds something of a sheet, with the byte spans of its parts (scanned once)."""
         if sheet not in self._cells:
-            if sheet not in self.sheet_parts:
-                raise BookError(f"{self.path}: no sheet named {sheet!r}")
-            self._cells[sheet] = scan_cells(self.part(self.sheet_parts[sheet]), sheet)
+            if sheet in self._sheet_cells:
+                self._cells[sheet] = self._sheet_cells[sheet].all_records()
+            else:
+                self._cells[sheet] = scan_cells(self.part(self._sheet_part(sheet)), sheet)
         return self._cells[sheet]
+
+    def sheet_cells(self, sheet: str) -> SheetCells:
+        """A sheet's cells with its plain number cells as columns (``workbook.xlsx.cells.SheetCells``): what
+        a refresh reads, with no record for each of a large sheet's numbers (scanned once)."""
+        if sheet not in self._sheet_cells:
+            if sheet in self._cells:
+                self._sheet_cells[sheet] = SheetCells(self._cells[sheet], [], [], [], [])
+            else:
+                self._sheet_cells[sheet] = scan_sheet(self.part(self._sheet_part(sheet)), sheet)
+        return self._sheet_cells[sheet]
+
+    def _sheet_part(self, sheet: str) -> str:
+        if sheet not in self.sheet_parts:
+            raise BookError(f"{self.path}: no sheet named {sheet!r}")
+        return self.sheet_parts[sheet]
 
     def sheets(self) -> dict[str, list[CellSpan]]:
         """{sheet: its cells} for every sheet, in workbook order."""
@@ -327,24 +344,34 @@ class Workbook:
     def check_values(self) -> None:
         """Every stored value readable as what its type says (a number, a shared string that exists, ...):
         a damaged cell is one line naming it, before any engine trips over it."""
+        for sheet in self.sheet_parts:
+            found = self.sheet_cells(sheet)
+            try:
+                self._check_cells(sheet, found.records)
+                for _ in map(float, found.number_texts):
+                    pass
+            except (BookError, ValueError) as error:
+                self._check_cells(sheet, self.cells(sheet))     # names the first bad cell in sheet order
+                raise error from None
+
+    def _check_cells(self, sheet: str, cells: list[CellSpan]) -> None:
         count = len(self.shared_strings)
-        for sheet, cells in self.sheets().items():
-            for cell in cells:
-                kind, raw = cell.cell_type, cell.value_text
-                if kind not in self.CELL_TYPES:
-                    raise BookError(f"{self.path}: {sheet}!{cell.ref} has the unknown cell type {kind!r}")
-                if raw is None or cell.formula is not None and kind != "s":
-                    continue
-                if kind == "s":
-                    if not raw.strip().isdigit() or int(raw) >= count:
-                        raise BookError(f"{self.path}: {sheet}!{cell.ref} points at shared string {raw!r}, which "
-                                        f"does not exist (the table has {count})")
-                elif kind in (None, "n") and raw != "":
-                    try:
-                        float(raw)
-                    except ValueError:
-                        raise BookError(f"{self.path}: {sheet}!{cell.ref} holds {raw[:40]!r}, which is not a "
-                                        f"number") from None
+        for cell in cells:
+            kind, raw = cell.cell_type, cell.value_text
+            if kind not in self.CELL_TYPES:
+                raise BookError(f"{self.path}: {sheet}!{cell.ref} has the unknown cell type {kind!r}")
+            if raw is None or cell.formula is not None and kind != "s":
+                continue
+            if kind == "s":
+                if not raw.strip().isdigit() or int(raw) >= count:
+                    raise BookError(f"{self.path}: {sheet}!{cell.ref} points at shared string {raw!r}, which "
+                                    f"does not exist (the table has {count})")
+            elif kind in (None, "n") and raw != "":
+                try:
+                    float(raw)
+                except ValueError:
+                    raise BookError(f"{self.path}: {sheet}!{cell.ref} holds {raw[:40]!r}, which is not a "
+                                    f"number") from None
 
     def cached_values(self) -> dict[str, dict]:
         """The values currently stored for every cell that has one: {sheet: {cell: (t, text)}}."""

@@ -215,6 +215,16 @@ def set_calc_properties(data: bytes, where: str = "xl/workbook.xml") -> bytes:
     return data[:calc.start] + new + data[calc.tag_end:]
 
 
+def _cells_to_write(book: Workbook, sheet: str, values: dict, inputs: dict) -> list:
+    """The sheet's records, without its plain number cells when no cell to write is one of them (formula
+    cells never are; an input or an array formula's other cells may be)."""
+    if not inputs:
+        records = book.sheet_cells(sheet).records
+        if sum(1 for cell in records if cell.ref in values) == len(values):
+            return records
+    return book.cells(sheet)
+
+
 def with_cached_values(book: Workbook, sheet_values: dict[str, dict],
                        sheet_inputs: dict[str, dict] | None = None) -> Workbook:
     """``book`` with new cached values {sheet name: {cell: value}} and, optionally, new input-cell
@@ -228,7 +238,8 @@ def with_cached_values(book: Workbook, sheet_values: dict[str, dict],
     for sheet in set(sheet_values) | set(sheet_inputs):
         cells, inputs = sheet_values.get(sheet, {}), sheet_inputs.get(sheet, {})
         if cells or inputs:
-            changes[parts[sheet]] = rewrite_sheet(book.part(parts[sheet]), cells, sheet, inputs, book.cells(sheet))
+            changes[parts[sheet]] = rewrite_sheet(book.part(parts[sheet]), cells, sheet, inputs,
+                                                  _cells_to_write(book, sheet, cells, inputs))
     changes[book.workbook_part] = set_calc_properties(book.part(book.workbook_part), book.workbook_part)
     return book.with_parts(changes)
 

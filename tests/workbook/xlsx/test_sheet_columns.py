@@ -1,0 +1,145 @@
+"""scan_sheet keeps a sheet's plain number cells as columns: with them put back (all_records) it gives the
+very records scan_cells gives, on real books, random sheets and sheets the split cannot read; the workbook
+checks, the engine and the writer read those columns as they read the records."""
+
+import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pytest
+
+from tests.workbook.xlsx.test_cells_fast_path import (assert_same_records, random_sheet, rows, sheet,
+                                                      sheet_parts)
+from workbook.calc import formula_cells, recalculate
+from workbook.errors import BookError
+from workbook.xlsx.book import Workbook
+from workbook.xlsx.cells import _scan_with_expat, scan_cells, scan_sheet
+
+
+def assert_columns(data: bytes):
+    """scan_sheet's records and columns together are scan_cells' records, and every column cell is a plain
+    number cell there."""
+    found = scan_sheet(data)
+    slow = _scan_with_expat(data)
+    assert_same_records(found.all_records(), slow)
+    by_ref = {cell.ref: cell for cell in slow}
+    for ref, text in zip(found.number_refs, found.number_texts):
+        cell = by_ref[ref]
+        assert cell.formula is None and cell.cell_type is None and cell.value_text == text
+    assert {c.ref for c in found.records} | set(found.number_refs) == set(by_ref)
+    return found
+
+
+def test_built_template_every_sheet(built_book):
+    for data in sheet_parts(built_book).values():
+        assert_columns(data)
+
+
+def test_example_company_every_sheet(example_book):
+    for data in sheet_parts(example_book).values():
+        assert_columns(data)
+
+
+def test_a_large_xlsxwriter_sheet_is_mostly_columns(tmp_path):
+    path = tmp_path / "big.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    cells = book.add_worksheet("Cells")
+    bold = book.add_format({"bold": True})
+    for r in range(300):
+        cells.write_row(r, 0, [r * 1.5, -r / 7, 1e-300 * r, r * 1e20])
+        cells.write_number(r, 4, r, bold)
+        cells.write_formula(r, 5, f"=A{r + 1}+E{r + 1}")
+        cells.write_string(r, 6, f"row {r}")
+    book.close()
+    found = assert_columns(sheet_parts(path)["xl/worksheets/sheet1.xml"])
+    assert len(found.number_refs) == 1500 and len(found.records) == 600
+
+
+@settings(max_examples=300, deadline=None)
+@given(random_sheet())
+def test_random_sheets(case):
+    assert_columns(case[0])
+
+
+SPLIT_CANNOT_READ = {
+    "a number cell inside a formula": rows('<c r="B1"><f>SUM(<c r="A1"><v>1</v></c>)</f><v>1</v></c><c r="C1"><v>2</v></c>'),
+    "a number cell inside an inline string": rows('<c r="A1"><v>3</v></c><c r="B1" t="inlineStr"><is><c r="A1"><v>1</v></c></is></c>'),
+    "a comment between cells": rows('<c r="A1"><v>1</v></c><!-- x --><c r="B1"><v>2</v></c>'),
+    "a prefixed cell": rows('<c r="A1"><v>1</v></c><x:c xmlns:x="urn:x" r="B1"><v>2</v></x:c>'),
+    "a cell with no r": rows('<c r="A1"><v>1</v></c><c><v>2</v></c>'),
+}
+
+
+@pytest.mark.parametrize("name", list(SPLIT_CANNOT_READ))
+def test_what_the_split_cannot_read_is_read_whole(name):
+    data = sheet(SPLIT_CANNOT_READ[name])
+    found = scan_sheet(data)
+    assert not found.number_refs
+    assert found.records == scan_cells(data)
+
+
+def test_malformed_after_number_cells_raises_as_scan_cells():
+    data = sheet(rows('<c r="A1"><v>1</v></c><c r="B1"><v>2</v></c><c r="C1"><f>A1</f></x>'))
+    with pytest.raises(BookError) as expected:
+        scan_cells(data, "Model")
+    with pytest.raises(BookError) as got:
+        scan_sheet(data, "Model")
+    assert str(got.value) == str(expected.value)
+
+
+def book_with(tmp_path, body: str) -> Workbook:
+    """A one-sheet workbook whose sheet XML is ``body`` (xlsxwriter writes the rest)."""
+    import zipfile
+
+    path = tmp_path / "made.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Model").write(0, 0, 1)
+    book.close()
+    patched = tmp_path / "patched.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet(body)
+            out.writestr(info, data)
+    return Workbook.open(patched)
+
+
+def test_the_first_bad_value_in_sheet_order_is_named(tmp_path):
+    # A bad number cell comes before a bad shared-string index: the number is named, as a read in order does.
+    book = book_with(tmp_path, rows('<c r="A1"><v>1.2.3</v></c><c r="B1" t="s"><v>99</v></c>'))
+    with pytest.raises(BookError, match=r"Model!A1 holds '1.2.3', which is not a number"):
+        book.check_values()
+    book = book_with(tmp_path, rows('<c r="A1" t="s"><v>99</v></c><c r="B1"><v>1.2.3</v></c>'))
+    with pytest.raises(BookError, match=r"Model!A1 points at shared string '99'"):
+        book.check_values()
+
+
+def values_of(book: Workbook) -> dict:
+    return recalculate(book, "fast", formula_cells(book)).values()["Model"]
+
+
+def test_a_cell_written_twice_keeps_its_last_value(tmp_path):
+    book = book_with(tmp_path, rows('<c r="A1"><v>1</v></c><c r="A1"><v>2</v></c><c r="B1"><f>A1*10</f></c>'))
+    assert values_of(book) == {"B1": 20.0}
+    book = book_with(tmp_path, rows('<c r="A1" t="str"><v>x</v></c><c r="A1"><v>3</v></c><c r="B1"><f>A1*10</f></c>'))
+    assert values_of(book) == {"B1": 30.0}
+    book = book_with(tmp_path, rows('<c r="A1"><v>4</v></c><c r="A1" t="str"><v>5</v></c><c r="B1"><f>A1&amp;"!"</f></c>'))
+    assert values_of(book) == {"B1": "5!"}
+
+
+def test_a_number_past_the_float_range_is_refused_naming_it(tmp_path):
+    book = book_with(tmp_path, rows('<c r="A1"><v>1</v></c><c r="A2"><v>1e999</v></c><c r="B1"><f>A1</f></c>'))
+    with pytest.raises(BookError, match=r"Model!A2: the number '1e999' is not finite"):
+        values_of(book)
+
+
+def test_an_array_formulas_other_cells_are_written(tmp_path):
+    # The cells an array formula covers hold plain numbers; the writer must find them among the columns.
+    from workbook.xlsx.cached_values import with_cached_values
+
+    book = book_with(tmp_path, '<row r="1"><c r="A1"><f t="array" ref="A1:A2">{1;2}*3</f><v>0</v></c></row>'
+                               '<row r="2"><c r="A2"><v>0</v></c></row>')
+    assert scan_sheet(book.part(book.sheet_parts["Model"])).number_refs == ["A2"]
+    written = with_cached_values(book, {"Model": {"A1": 3.0, "A2": 6.0}})
+    assert {c.ref: c.value_text for c in written.cells("Model")} == {"A1": "3", "A2": "6"}
