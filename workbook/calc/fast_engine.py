@@ -133,7 +133,7 @@ class Engine:
         values = {}
         self._load_cells(sheet, found.records, values)
         records_rows, records_cols, records_numbers = self.stored_numbers[sheet]
-        rows, cols = positions(found.number_refs)
+        rows, cols = found.number_positions()
         before = len(values)
         values.update(zip(zip(repeat(sheet), rows, cols), numbers))
         if len(values) != before + len(numbers):

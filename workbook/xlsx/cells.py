@@ -296,8 +296,9 @@ def _plain_cells(text: str, start: int, stop: int, escaped: bool,
 
 
 # A plain number cell as spreadsheet programs write most cells: an r, maybe an s, no t, and a <v> of digits,
-# signs, points and exponents only (nothing to decode). Its groups: r, the s attribute as written, the value.
-_NUMBER_CELL = re.compile(r'<c r="([A-Z]{1,3}[0-9]+)"((?: s="[0-9]+")?)><v>([-+.0-9Ee]+)</v></c>', re.ASCII)
+# signs, points and exponents only (nothing to decode). Its groups: r (and its letters and digits), the s
+# attribute as written, the value.
+_NUMBER_CELL = re.compile(r'<c r="(([A-Z]{1,3})([0-9]+))"((?: s="[0-9]+")?)><v>([-+.0-9Ee]+)</v></c>', re.ASCII)
 _NUMBER_CELL_BYTES = len('<c r=""><v></v></c>')
 
 
@@ -313,6 +314,15 @@ class SheetCells:
     number_texts: list
     number_styles: list
     number_starts: list
+    number_letters: list = None          # each reference's column letters and row digits
+    number_digits: list = None
+
+    def number_positions(self) -> tuple[list[int], list[int]]:
+        """(rows, columns) of the number cells."""
+        if not self.number_refs:
+            return [], []
+        columns = {letters: column_number(letters) for letters in set(self.number_letters)}
+        return list(map(int, self.number_digits)), list(map(columns.__getitem__, self.number_letters))
 
     def all_records(self) -> list[CellSpan]:
         if not self.number_refs:
@@ -361,7 +371,7 @@ def _scan_numbers(data: bytes) -> SheetCells | None:
     start, stop = region
     text = data.decode("latin-1")
     parts = _NUMBER_CELL.split(text[start:stop])
-    between, refs, styles, texts = parts[0::4], parts[1::4], parts[2::4], parts[3::4]
+    between, refs, letters, digits, styles, texts = (parts[k::6] for k in range(6))
     if not refs:
         cells = _scan_plain(data)
         return None if cells is None else SheetCells(cells, [], [], [], [])
@@ -399,7 +409,7 @@ def _scan_numbers(data: bytes) -> SheetCells | None:
     except expat.ExpatError:
         return None
     starts = (ends[1::2] - lengths[1::2]).tolist()
-    return SheetCells(records, refs, texts, styles, starts)
+    return SheetCells(records, refs, texts, styles, starts, letters, digits)
 
 
 def scan_cells(data: bytes, where: str = "sheet", keep_empty: bool | set = False) -> list[CellSpan]:
