@@ -63,7 +63,9 @@ def schedule(ordered: list, precedents: dict, nodes: dict) -> list:
         return ordered
     depth: dict = {}
     by_depth: dict[int, list] = {}
-    for key in ordered:
+    if not any(precedents.values()):      # no cell reads another: one depth
+        by_depth[0] = list(ordered)
+    for key in ordered if by_depth == {} else ():
         reads = precedents[key]
         d = max([depth[p] + 1 for p in reads if p != key], default=0) if reads else 0
         depth[key] = d

@@ -307,12 +307,15 @@ class Engine:
         for step in batches.schedule(ordered, precedents, self.nodes):
             if isinstance(step, list):
                 computed = batches.compute(self, step)
+                target = out.setdefault(self.nodes[step[0]].sheet, {})     # a batch's cells share a sheet
                 for key in step:
                     node = self.nodes[key]
-                    if key in computed:
-                        self._store(node, computed[key], out)
-                    else:
+                    value = computed.get(key)
+                    if value is None:
                         self._run_one(node, out)
+                    else:                    # a float, which _store keeps as it is
+                        self.values[key] = value
+                        target[node.ref] = value
                 continue
             self._run_one(self.nodes[step], out)
         return out
