@@ -16,6 +16,8 @@ def dependency_order(precedents: dict[Hashable, Iterable[Hashable]]) -> tuple[li
     """(cells in an order where each comes after its precedents, cells that cannot be ordered).
 
     ``precedents`` maps every formula cell to the formula cells it reads (other keys are ignored)."""
+    if not any(precedents.values()):       # no cell reads another: the order they come in
+        return list(precedents), []
     waiting = {key: 0 for key in precedents}
     readers: dict = {key: [] for key in precedents}
     for key, sources in precedents.items():
