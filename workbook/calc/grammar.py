@@ -29,9 +29,13 @@ MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
 _SHEET = r"(?:'(?:[^']|'')+'|[A-Za-z_\u00a1-\uffff][\w.\u00a1-\uffff]*)"
 _CELL = r"\$?[A-Za-z]{1,3}\$?\d+"
 _AREA = rf"(?:{_CELL}(?::{_CELL})?|\$?[A-Za-z]{{1,3}}:\$?[A-Za-z]{{1,3}}|\$?\d+:\$?\d+)"
+# The first alternative that matches wins. Operators and strings are tried first, although listed last
+# and second before: no other alternative can start with their characters, so no token changes, and
+# the commonest tokens no longer fail eleven alternatives first.
 _TOKEN = re.compile(rf"""
-    (?P<ws>\s+)
+    (?P<op><=|>=|<>|[-+*/^&=<>%(),;{{}}])
   | (?P<string>"(?:[^"]|"")*")
+  | (?P<ws>\s+)
   | (?P<deleted>(?:{_SHEET}!)?\#REF!(?:{_AREA})?)(?![\w.(])
   | (?P<error>\#(?:DIV/0!|N/A|NAME\?|NULL!|NUM!|REF!|VALUE!|SPILL!|CALC!|GETTING_DATA))
   | (?P<xref>(?:'\[[^\]]+\][^']*'|\[[^\]]+\]{_SHEET}?)!(?:{_AREA}|[A-Za-z_][\w.]*))
@@ -42,24 +46,27 @@ _TOKEN = re.compile(rf"""
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<func>[A-Za-z_\\][\w.]*)(?=\()
   | (?P<name>[A-Za-z_\\][\w.]*)(?![\[#])
-  | (?P<op><=|>=|<>|[-+*/^&=<>%(),;{{}}])
 """, re.X)
 
 
-def tokenize(text: str) -> list[tuple[str, str]]:
-    tokens = []
-    scanner = _TOKEN.scanner(text)
+def _scan(text: str) -> list[re.Match]:
+    """The matches of ``tokenize``'s tokens, for a reader that needs to know where each one sits."""
+    matches = []
     end = 0
-    for match in iter(scanner.match, None):
+    for match in iter(_TOKEN.scanner(text).match, None):
         kind = match.lastgroup
         if kind != "ws":
             if kind == "sheets3d":
                 raise Unsupported("3-D references across sheets")
-            tokens.append((kind, match.group()))
+            matches.append(match)
         end = match.end()
     if end != len(text):
         raise Unsupported(f"cannot read {text[end:end + 12]!r}")
-    return tokens
+    return matches
+
+
+def tokenize(text: str) -> list[tuple[str, str]]:
+    return [(match.lastgroup, match.group()) for match in _scan(text)]
 
 
 _ENDPOINT = re.compile(r"(\$?)([A-Za-z]{1,3})?(\$?)(\d+)?")
@@ -134,102 +141,240 @@ def cell_shape(formula: str, row: int, col: int) -> tuple:
     return relative_tokens(tokenize(formula), row, col)
 
 
-_RUN = re.compile(r"[0-9]+")
+# A formula's *slots*, what changes when it is filled down or across: each run of digits, and the column
+# letters of a reference such as E5 or $E5 (one to three letters before a digit, not after a letter,
+# digit, _ or point: never part of a longer word or a number's exponent). _DIGITS finds the digits alone,
+# which is all a cell needs once a formula with the same letters has been read.
+_DIGITS = re.compile(r"([0-9]+)")
+_SLOTS = re.compile(r"((?<![\w.])[A-Za-z]{1,3}(?=[0-9])|[0-9]+)")
+_TEXT, _ROW, _COLUMN = 0, 1, 2     # how a slot enters a shape's cache key: as written, or made relative
 
 
 class ShapeReader:
-    """``cell_shape`` for many cells, each formula read once per *skeleton* (its text with every run of
-    digits as one 0): cells filled down or across differ only in their digits, and how a formula splits
-    into tokens does not depend on its digits' values, so the tokens are kept as templates whose digit
-    runs are filled in per cell, and references are placed from those digits directly. A formula whose
-    digits do not fit its skeleton's template is read from scratch (the result is the same)."""
+    """``cell_shape`` for many cells, each formula tokenized once per *skeleton* (its text with every slot
+    as one 0) into a plan whose tokens are filled in from each cell's slots.
+
+    Why the cells of one skeleton split into the same tokens: every test the tokenizer makes of a slot's
+    characters gives the same answer whatever the slot holds. Its classes treat all digits alike and all
+    ASCII letters alike, a reference's ``{1,3}`` takes one to three letters alike, and ``[eE]`` and the
+    letters of #REF! and the error names are only tried right after a digit, a point or #, where a
+    slot's letters either never are or can never complete them. A run is always taken whole, since
+    ending a token inside one leaves a letter or digit that the token's own lookahead refuses. Three
+    exceptions are caught: a name cut short before # or [ gives its last digit back (A12#REF! is A1, 2,
+    #REF!; A5#REF! is A, 5, #REF!), so such a skeleton is read from scratch; #DIV/0! names one digit, so
+    a cell with another one there is; and so is a reference whose row has digits other than 0-9.
+
+    Cells are looked up by their digits alone (a *view* of the plan: the letters are part of the digit
+    skeleton), and the shapes are kept per plan and slots made relative to the cell (rows of relative
+    references less the cell's row, their column letters less its column), so most cells filled down or
+    across skip the filling in."""
 
     def __init__(self):
-        self.plans: dict[str, tuple | None] = {}
-        self.seen: set[str] = set()
+        self.plans: dict[str, _Plan | None] = {}      # skeleton -> plan
+        self.views: dict[str, _View | None] = {}      # digit skeleton -> view of a plan
         self.shaped: dict[tuple, tuple] = {}
 
     def shape(self, formula: str, row: int, col: int) -> tuple:
-        key = _RUN.sub("0", formula)
-        plan = self.plans.get(key, False)
-        if plan is False:
-            if key not in self.seen:            # a skeleton met once is read directly: no template for it
-                self.seen.add(key)
-                return cell_shape(formula, row, col)
-            plan = self.plans[key] = self._plan(formula)
-        if plan is not None:
-            runs = _RUN.findall(formula)
-            if len(runs) == plan[0]:
-                # Cells filled down share their digits relative to their row: the shape is kept per
-                # (skeleton, column, digits made relative), so most cells skip the filling in.
-                seen = (key, col, tuple([int(run) - row if relative else run
-                                         for run, relative in zip(runs, plan[2])]))
-                shaped = self.shaped.get(seen)
+        parts = _DIGITS.split(formula)                 # text, digits, text, ..., digits, text
+        skeleton = "0".join(parts[::2])                # no text holds a digit: "0" keeps them apart
+        view = self.views.get(skeleton, False)
+        if view is False:
+            view = self.views[skeleton] = self._view(formula)
+        if view is None:
+            return cell_shape(formula, row, col)
+        digits = parts[1::2]
+        try:
+            head = view.heads.get(col)
+            if head is None:
+                head = view.heads[col] = view.head(col)
+            here = str(row)                            # most relative rows are the cell's own: no int()
+            key = (head, tuple([(0 if run == here else int(run) - row) if relative else run
+                                for run, relative in zip(digits, view.relative)]))
+            shaped = self.shaped.get(key)
+            if shaped is None:
+                shaped = view.plan.fill(view.slots(digits), row, col)
                 if shaped is None:
-                    shaped = self._fill(plan[1], runs, row, col)
-                    if shaped is not None and len(self.shaped) < 100_000:
-                        self.shaped[seen] = shaped
-                if shaped is not None:
-                    return shaped
-        return cell_shape(formula, row, col)
+                    return cell_shape(formula, row, col)
+                if len(self.shaped) < 100_000:
+                    self.shaped[key] = shaped
+            return shaped
+        except ValueError:          # a row past int()'s digit limit: cell_shape raises what it raises
+            return cell_shape(formula, row, col)
 
-    @staticmethod
-    def _plan(formula: str):
-        tokens = tokenize(formula)
-        steps, slots = [], 0
-        for kind, value in tokens:
-            parts = _RUN.split(value)
-            runs = len(parts) - 1
-            if kind in ("ref", "sref"):
-                sheet, _, area = value.rpartition("!")
-                ends = []
-                for part in area.split(":"):
-                    absolute_col, letters, absolute_row, digits = _ENDPOINT.fullmatch(part).groups()
-                    if letters is None or digits is None:
-                        return None                      # whole rows or columns: read from scratch
-                    if _RUN.search(sheet):
-                        return None                      # digits in the sheet name: read from scratch
-                    ends.append((bool(absolute_row), slots + len(ends), bool(absolute_col), _column(letters)))
-                steps.append(("rref", _sheet_name(sheet) if kind == "sref" else None, tuple(ends)))
-            elif kind == "error" and runs:
-                steps.append(("fixed", kind, value, slots, _RUN.findall(value)))
-            else:
-                steps.append(("text", kind, parts, slots))
-            slots += runs
-        if slots != len(_RUN.findall(formula)):
-            return None                                  # digits outside the tokens: cannot happen, but be sure
-        relative_rows = [False] * slots                  # the slots holding the row of a relative reference
-        for step in steps:
-            if step[0] == "rref":
-                for absolute_row, slot, _, _ in step[2]:
-                    relative_rows[slot] = not absolute_row
-        return slots, steps, tuple(relative_rows)
+    def _view(self, formula: str):
+        parts = _SLOTS.split(formula)
+        skeleton = "0".join(parts[::2])
+        plan = self.plans.get(skeleton, False)
+        if plan is False:                              # raises Unsupported as cell_shape would
+            plan = self.plans[skeleton] = _Plan.read(formula, parts)
+        return None if plan is None else _View(plan, parts[1::2])
 
-    @staticmethod
-    def _fill(steps, runs, row, col):
-        out = []
-        for step in steps:
-            if step[0] == "rref":
-                ends = []
-                for absolute_row, slot, absolute_col, c in step[2]:
-                    r = int(runs[slot])
-                    ends.append((absolute_row, r if absolute_row else r - row, absolute_col, c if absolute_col else c - col))
-                out.append(("rref", (step[1], tuple(ends))))
-            elif step[0] == "text":
-                _, kind, parts, first = step
-                if len(parts) == 1:
-                    out.append((kind, parts[0]))
-                else:
-                    value = parts[0]
-                    for k, part in enumerate(parts[1:]):
-                        value += runs[first + k] + part
-                    out.append((kind, value))
-            else:
-                _, kind, value, first, expected = step
-                if runs[first:first + len(expected)] != expected:
+
+class _View:
+    """A plan seen from one digit skeleton, where its letter slots are fixed and only its digits vary."""
+
+    __slots__ = ("plan", "template", "relative", "heads")
+
+    def __init__(self, plan: _Plan, slots: list[str]):
+        self.plan, self.template, self.relative = plan, slots, plan.relative
+        self.heads: dict[int, tuple] = {}              # column -> the letters' part of a shape's key
+
+    def head(self, col: int) -> tuple:
+        plan, template = self.plan, self.template
+        return (plan, col if plan.needs_col else 0,
+                tuple([_column(template[i]) - col if relative else template[i] for i, relative in plan.letters]))
+
+    def slots(self, digits: list[str]) -> list[str]:
+        slots = list(self.template)
+        for i, run in zip(self.plan.digits, digits):
+            slots[i] = run
+        return slots
+
+
+class _Plan:
+    """A skeleton's tokens: the fixed ones as they are, the others as text around slots, references as
+    where each end's row and column come from."""
+
+    __slots__ = ("how", "needs_col", "tokens", "texts", "refs", "fixed", "digits", "relative", "letters")
+
+    def __init__(self, slots: int):
+        self.how = [_TEXT] * slots  # per slot, made final (with the three below) once all tokens are read
+        self.digits: list = []      # where the digit slots are
+        self.relative: list = []    # per digit slot: the row of a relative reference?
+        self.letters: list = []     # per letter slot: (where, the column of a relative reference?)
+        self.needs_col = False      # a relative column written in the skeleton itself (E$5, A:A)
+        self.tokens: list = []      # every token; the filled ones are replaced in a copy
+        self.texts: list = []       # (index, kind, text pieces around its slots, first slot)
+        self.refs: list = []        # (index, sheet name | (pieces, first slot) | None, ends)
+        self.fixed: list = []       # (slot, digits) an error value needs, #DIV/0!
+
+    @classmethod
+    def read(cls, formula: str, parts: list[str]):
+        """The plan of a formula's skeleton, or None when it is to be read from scratch every time."""
+        matches = _scan(formula)
+        spans, at = [], 0                              # where each slot sits in the formula
+        for i, part in enumerate(parts):
+            if i % 2:
+                spans.append((at, at + len(part)))
+            at += len(part)
+        plan = cls(len(spans))
+        where = {span: s for s, span in enumerate(spans)}
+        spans.append((at + 1, at + 1))                 # one past the end: the loop needs no bounds check
+        k = 0
+        for index, match in enumerate(matches):
+            kind, value = match.lastgroup, match.group()
+            start, end = match.span()
+            plan.tokens.append((kind, value))
+            first = k
+            while spans[k][1] <= end:
+                k += 1
+            if spans[first][0] < start or spans[k][0] < end:
+                return None                             # a slot across two tokens: cannot happen, be sure
+            if kind == "name" and spans[k][0] == end:
+                return None                             # a name that gave its last digit back
+            if kind == "ref" or kind == "sref":
+                if not plan._reference(index, formula, match, spans, where, first, k):
                     return None
-                out.append((kind, value))
+            elif first == k:
+                continue
+            elif kind == "error":
+                plan.fixed.extend((s, parts[2 * s + 1]) for s in range(first, k))
+            else:
+                plan.texts.append((index, kind, _pieces(formula, start, end, spans[first:k]), first))
+        if k != len(spans) - 1:
+            return None
+        for i, slot in enumerate(parts[1::2]):
+            if slot.isdigit():
+                plan.digits.append(i)
+                plan.relative.append(plan.how[i] == _ROW)
+            else:
+                plan.letters.append((i, plan.how[i] == _COLUMN))
+        return plan
+
+    def _reference(self, index, formula, match, spans, where, first, k) -> bool:
+        start, end = match.span()
+        sheet_text, _, area = match.group().rpartition("!")
+        at = end - len(area)                           # where the area starts
+        in_sheet = first                               # the first slot past the sheet's name
+        while in_sheet < k and spans[in_sheet][1] <= at:
+            in_sheet += 1
+        if match.lastgroup == "ref":
+            sheet = None
+        elif in_sheet > first:                         # digits or letters in the sheet's name: Sheet2!A1
+            sheet = (_pieces(formula, start, at - 1, spans[first:in_sheet]), first)
+        else:
+            sheet = _sheet_name(sheet_text)
+        ends, used = [], in_sheet - first
+        for part in area.split(":"):
+            found = _ENDPOINT.fullmatch(part)
+            absolute_col, letters, absolute_row, digits = found.groups()
+            row_slot = col_slot = r = c = None
+            if digits is not None:
+                row_slot = where.get((at + found.start(4), at + found.end(4)))
+                if row_slot is None:
+                    return False                       # a row in other Unicode digits
+            if letters is not None:
+                col_slot = where.get((at + found.start(2), at + found.end(2)))
+                if col_slot is None:
+                    c = _column(letters)
+            used += (row_slot is not None) + (col_slot is not None)
+            ends.append([bool(absolute_row) or digits is None, row_slot, r,
+                         bool(absolute_col) or letters is None, col_slot, c])
+            at += len(part) + 1
+        if used != k - first:
+            return False                               # a slot in the area that is neither: be sure
+        if ends[0][1] is None and ends[0][2] is None:  # A:C, whole columns
+            ends[0][2], ends[-1][2] = 1, MAX_ROW
+        if ends[0][4] is None and ends[0][5] is None:  # 1:3, whole rows
+            ends[0][5], ends[-1][5] = 1, MAX_COLUMN
+        for absolute_row, row_slot, _, absolute_col, col_slot, _ in ends:
+            if row_slot is not None and not absolute_row:
+                self.how[row_slot] = _ROW
+            if col_slot is not None and not absolute_col:
+                self.how[col_slot] = _COLUMN
+            if col_slot is None and not absolute_col:
+                self.needs_col = True
+        self.refs.append((index, sheet, tuple(tuple(e) for e in ends)))
+        return True
+
+    def fill(self, slots: list[str], row: int, col: int):
+        """The shape for a cell with these slots, or None when an error value's digits differ."""
+        for slot, digits in self.fixed:
+            if slots[slot] != digits:
+                return None
+        out = list(self.tokens)
+        for index, kind, pieces, first in self.texts:
+            out[index] = (kind, _filled(pieces, slots, first))
+        for index, sheet, ends in self.refs:
+            if type(sheet) is tuple:
+                sheet = _sheet_name(_filled(sheet[0], slots, sheet[1]))
+            placed = []
+            for absolute_row, row_slot, r, absolute_col, col_slot, c in ends:
+                if row_slot is not None:
+                    r = int(slots[row_slot])
+                if col_slot is not None:
+                    c = _column(slots[col_slot])
+                placed.append((absolute_row, r if absolute_row else r - row,
+                               absolute_col, c if absolute_col else c - col))
+            out[index] = ("rref", (sheet, tuple(placed)))
         return tuple(out)
+
+
+def _pieces(formula: str, start: int, end: int, spans) -> list[str]:
+    """The text from start to end around the slots at these spans."""
+    pieces = []
+    for a, b in spans:
+        pieces.append(formula[start:a])
+        start = b
+    pieces.append(formula[start:end])
+    return pieces
+
+
+def _filled(pieces: list[str], slots: list[str], first: int) -> str:
+    text = pieces[0]
+    for k in range(1, len(pieces)):
+        text += slots[first + k - 1] + pieces[k]
+    return text
 
 
 def absolute_ends(area: str) -> tuple:
