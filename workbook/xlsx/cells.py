@@ -212,6 +212,12 @@ def _plain_cells(text: str, start: int, stop: int, escaped: bool,
                  keep_empty: bool | set) -> list[CellSpan] | None:
     """The records of the cells in ``text[start:stop]`` (the <sheetData> content), or None when anything
     there is not read by the cell expression."""
+    return _plain_cells_in(text, [(start, stop)], escaped, keep_empty)
+
+
+def _plain_cells_in(text: str, regions: list, escaped: bool, keep_empty: bool | set) -> list[CellSpan] | None:
+    """``_plain_cells`` of each (start, stop) of ``regions`` in turn, the records of all in one list (each
+    region is cells and the rows and white space between them, read whole)."""
     keep_all = keep_empty is True
     names: dict = {}          # one string for each style and type
     intern = names.setdefault
@@ -219,79 +225,80 @@ def _plain_cells(text: str, start: int, stop: int, escaped: bool,
     append = cells.append
     gap = _GAP_ONLY.fullmatch
     new = object.__new__
-    at = start                # where the cell just read ends, from the lengths of its parts
-    match = None
-    for match in _PLAIN_CELL.finditer(text, start, stop):
-        (tag, ref, style, kind, slash, formula_tag, formula_type, formula_ref, shared_index, formula,
-         value_tag, value, inline, runs) = match.groups()
-        tag_start = match.start()
-        if tag_start != at and (tag_start < at or not gap(text, at, tag_start)) or ref is None:
-            return None
-        at = tag_end = tag_start + len(tag)
-        if formula_tag:
-            at += len(formula_tag)
-            formula_start, formula_end = tag_end, at
-            if formula is None:
-                formula = ""
-            elif escaped and (not formula.isascii() or "&" in formula or "\r" in formula):
-                formula = _xml_text(formula)
-            if formula_type is not None:
-                formula_type = intern(formula_type, formula_type)
-        elif value_tag or inline:
-            formula_start = formula_end = formula = formula_type = formula_ref = shared_index = None
-        else:                 # no content: <c .../> or <c ...></c>
-            if slash is None:
-                at += 4
-            if keep_all or (keep_empty and ref in keep_empty):
-                append(CellSpan(ref, tag_start, tag_end, slash is not None, None, None, None, None, None, None,
-                                None, None, None, kind if kind is None else intern(kind, kind), None, b"",
-                                style if style is None else intern(style, style)))
-            continue
-        if value_tag:
-            if inline:
+    for start, stop in regions:
+        at = start                # where the cell just read ends, from the lengths of its parts
+        match = None
+        for match in _PLAIN_CELL.finditer(text, start, stop):
+            (tag, ref, style, kind, slash, formula_tag, formula_type, formula_ref, shared_index, formula,
+             value_tag, value, inline, runs) = match.groups()
+            tag_start = match.start()
+            if tag_start != at and (tag_start < at or not gap(text, at, tag_start)) or ref is None:
                 return None
-            value_start = at
-            at += len(value_tag)
-            if value is None:
-                value = ""
-                value_tag_end = at
+            at = tag_end = tag_start + len(tag)
+            if formula_tag:
+                at += len(formula_tag)
+                formula_start, formula_end = tag_end, at
+                if formula is None:
+                    formula = ""
+                elif escaped and (not formula.isascii() or "&" in formula or "\r" in formula):
+                    formula = _xml_text(formula)
+                if formula_type is not None:
+                    formula_type = intern(formula_type, formula_type)
+            elif value_tag or inline:
+                formula_start = formula_end = formula = formula_type = formula_ref = shared_index = None
+            else:                 # no content: <c .../> or <c ...></c>
+                if slash is None:
+                    at += 4
+                if keep_all or (keep_empty and ref in keep_empty):
+                    append(CellSpan(ref, tag_start, tag_end, slash is not None, None, None, None, None, None, None,
+                                    None, None, None, kind if kind is None else intern(kind, kind), None, b"",
+                                    style if style is None else intern(style, style)))
+                continue
+            if value_tag:
+                if inline:
+                    return None
+                value_start = at
+                at += len(value_tag)
+                if value is None:
+                    value = ""
+                    value_tag_end = at
+                else:
+                    value_tag_end = value_start + 3
+                    if escaped and (not value.isascii() or "&" in value or "\r" in value):
+                        value = _xml_text(value)
+                value_end = at
             else:
-                value_tag_end = value_start + 3
-                if escaped and (not value.isascii() or "&" in value or "\r" in value):
-                    value = _xml_text(value)
-            value_end = at
-        else:
-            value_start = value_tag_end = value_end = value = None
-            if inline:
-                at += len(inline)
-                if runs and kind == "inlineStr":
-                    texts = _RUN_TEXT.findall(runs)
-                    if texts:
-                        value = "".join(map(_xml_text, texts) if escaped else texts)
-        at += 4               # </c>
-        # The record's every field set in place: what CellSpan(...) does, without the call of __init__.
-        cell = new(CellSpan)
-        cell.ref = ref
-        cell.tag_start = tag_start
-        cell.tag_end = tag_end
-        cell.self_closing = False
-        cell.formula = formula
-        cell.formula_type = formula_type
-        cell.formula_ref = formula_ref
-        cell.shared_index = shared_index
-        cell.formula_start = formula_start
-        cell.formula_end = formula_end
-        cell.value_start = value_start
-        cell.value_tag_end = value_tag_end
-        cell.value_end = value_end
-        cell.cell_type = kind if kind is None else intern(kind, kind)
-        cell.value_text = value
-        cell.prefix = b""
-        cell.style = style if style is None else intern(style, style)
-        append(cell)
-    # After the last cell (whose end the lengths must have found), rows and white space only.
-    if (match is not None and match.end() != at) or not gap(text, at, stop):
-        return None
+                value_start = value_tag_end = value_end = value = None
+                if inline:
+                    at += len(inline)
+                    if runs and kind == "inlineStr":
+                        texts = _RUN_TEXT.findall(runs)
+                        if texts:
+                            value = "".join(map(_xml_text, texts) if escaped else texts)
+            at += 4               # </c>
+            # The record's every field set in place: what CellSpan(...) does, without the call of __init__.
+            cell = new(CellSpan)
+            cell.ref = ref
+            cell.tag_start = tag_start
+            cell.tag_end = tag_end
+            cell.self_closing = False
+            cell.formula = formula
+            cell.formula_type = formula_type
+            cell.formula_ref = formula_ref
+            cell.shared_index = shared_index
+            cell.formula_start = formula_start
+            cell.formula_end = formula_end
+            cell.value_start = value_start
+            cell.value_tag_end = value_tag_end
+            cell.value_end = value_end
+            cell.cell_type = kind if kind is None else intern(kind, kind)
+            cell.value_text = value
+            cell.prefix = b""
+            cell.style = style if style is None else intern(style, style)
+            append(cell)
+        # After the last cell (whose end the lengths must have found), rows and white space only.
+        if (match is not None and match.end() != at) or not gap(text, at, stop):
+            return None
     return cells
 
 
@@ -384,26 +391,20 @@ def _scan_numbers(data: bytes) -> SheetCells | None:
                      + np.fromiter(map(len, styles), dtype=np.int64, count=len(refs))
                      + np.fromiter(map(len, texts), dtype=np.int64, count=len(refs)))
     ends = np.cumsum(lengths) + start
-    records: list[CellSpan] = []
+    # What lies between number cells, read in place piece by piece: other cells, rows and white space.
+    between_lengths = lengths[0::2]
+    pieces = np.flatnonzero(between_lengths)
+    piece_ends = ends[0::2][pieces]
+    regions = list(zip((piece_ends - between_lengths[pieces]).tolist(), piece_ends.tolist()))
     collecting = gc.isenabled()
     gc.disable()
     try:
-        piece_ends = ends[0::2]
-        for i in np.flatnonzero(lengths[0::2]).tolist():
-            end = int(piece_ends[i])
-            piece = between[i]
-            begin = end - len(piece)
-            if "<c" not in piece:
-                if not _GAP_ONLY.fullmatch(text, begin, end):
-                    return None
-                continue
-            cells = _plain_cells(text, begin, end, escaped, False)
-            if cells is None:
-                return None
-            records.extend(cells)
+        records = _plain_cells_in(text, regions, escaped, False)
     finally:
         if collecting:
             gc.enable()
+    if records is None:
+        return None
     try:
         xml_parser().Parse(data, True)
     except expat.ExpatError:
