@@ -33,8 +33,11 @@ def formula_cells(book: Workbook) -> list[FormulaCell]:
     """Every formula cell of the workbook, shared formulas resolved per cell."""
     found = []
     for sheet in book.sheet_parts:
-        cells = book.sheet_cells(sheet).records      # plain number cells hold no formula
+        scanned = book.sheet_cells(sheet)
+        cells = scanned.records                      # plain number cells hold no formula
         texts = resolved_formulas(cells)
+        if scanned.number_refs and not texts.keys().isdisjoint(scanned.number_refs):
+            cells = book.cells(sheet)                # a number cell repeats a formula's reference: every cell
         data = None
         for cell in cells:
             if cell.ref in texts:

@@ -344,18 +344,19 @@ class Workbook:
     def check_values(self) -> None:
         """Every stored value readable as what its type says (a number, a shared string that exists, ...):
         a damaged cell is one line naming it, before any engine trips over it."""
-        for sheet in self.sheet_parts:
-            found = self.sheet_cells(sheet)
+        count = len(self.shared_strings)
+        # Every sheet scanned before any is checked, as before: a malformed sheet is named first.
+        scanned = {sheet: self.sheet_cells(sheet) for sheet in self.sheet_parts}
+        for sheet, found in scanned.items():
             try:
-                self._check_cells(sheet, found.records)
+                self._check_cells(sheet, found.records, count)
                 for _ in map(float, found.number_texts):
                     pass
             except (BookError, ValueError) as error:
-                self._check_cells(sheet, self.cells(sheet))     # names the first bad cell in sheet order
+                self._check_cells(sheet, self.cells(sheet), count)  # names the first bad cell in sheet order
                 raise error from None
 
-    def _check_cells(self, sheet: str, cells: list[CellSpan]) -> None:
-        count = len(self.shared_strings)
+    def _check_cells(self, sheet: str, cells: list[CellSpan], count: int) -> None:
         for cell in cells:
             kind, raw = cell.cell_type, cell.value_text
             if kind not in self.CELL_TYPES:

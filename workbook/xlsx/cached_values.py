@@ -219,8 +219,10 @@ def _cells_to_write(book: Workbook, sheet: str, values: dict, inputs: dict) -> l
     """The sheet's records, without its plain number cells when no cell to write is one of them (formula
     cells never are; an input or an array formula's other cells may be)."""
     if not inputs:
-        records = book.sheet_cells(sheet).records
-        if sum(1 for cell in records if cell.ref in values) == len(values):
+        scanned = book.sheet_cells(sheet)
+        records = scanned.records
+        if (sum(1 for cell in records if cell.ref in values) == len(values)
+                and values.keys().isdisjoint(scanned.number_refs)):   # (a number cell may repeat a reference)
             return records
     return book.cells(sheet)
 

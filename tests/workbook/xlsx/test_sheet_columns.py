@@ -143,3 +143,46 @@ def test_an_array_formulas_other_cells_are_written(tmp_path):
     assert scan_sheet(book.part(book.sheet_parts["Model"])).number_refs == ["A2"]
     written = with_cached_values(book, {"Model": {"A1": 3.0, "A2": 6.0}})
     assert {c.ref: c.value_text for c in written.cells("Model")} == {"A1": "3", "A2": "6"}
+
+
+def test_a_formula_cell_repeated_by_a_number_cell_is_read_and_written_as_before(tmp_path):
+    # <c r="B1"> twice, a formula then a plain number: both are listed, both take the value, and the change
+    # is counted against the last stored value, as when every cell was a record.
+    from workbook.commands.refresh import refreshed
+
+    body = rows('<c r="A1"><v>1</v></c><c r="B1"><f>A1+1</f><v>2</v></c><c r="B1"><v>5</v></c>')
+    book = book_with(tmp_path, body)
+    assert [c.cached for c in formula_cells(book)] == [(None, "2"), (None, "5")]
+    result = refreshed(book)
+    assert [(c.ref, c.value_text) for c in result.book.cells("Model")] == [("A1", "1"), ("B1", "2"), ("B1", "2")]
+    assert result.changed == 1
+    body = rows('<c r="A1"><v>1</v></c><c r="B1"><f>A1+1</f><v>5</v></c><c r="B1"><v>2</v></c>')
+    assert refreshed(book_with(tmp_path, body)).changed == 0
+
+
+def test_a_repeated_formula_cell_without_a_value_counts_against_the_last_value(tmp_path):
+    from workbook.commands.refresh import refreshed
+
+    body = rows('<c r="A1"><v>1</v></c><c r="B1"><f>A1+1</f><v>2</v></c><c r="B1"><f>A1+1</f></c>')
+    assert refreshed(book_with(tmp_path, body)).changed == 0
+
+
+def test_a_malformed_sheet_is_named_before_a_bad_value_of_an_earlier_sheet(tmp_path):
+    import zipfile
+
+    path = tmp_path / "two.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("One").write(0, 0, 1)
+    book.add_worksheet("Two").write(0, 0, 1)
+    book.close()
+    patched = tmp_path / "patched.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet(rows('<c r="A1"><v>E</v></c>'))
+            elif info.filename == "xl/worksheets/sheet2.xml":
+                data = sheet(rows('<c r="A1"><v>1</v></c><c r="B1"><v>1'))
+            out.writestr(info, data)
+    with pytest.raises(BookError, match=r"^Two is not well-formed XML"):
+        Workbook.open(patched).check_values()
