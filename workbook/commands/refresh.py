@@ -101,7 +101,9 @@ def check_ranges(cells: list[FormulaCell]) -> None:
     """A reference like A1:XFD1048576 would make the engines allocate every one of its cells: refuse it
     naming the cell, before any engine sees it."""
     ranged = [cell.formula for cell in cells if ":" in cell.formula]
-    if ranged and largest_range("\n".join(ranged)) <= pkg.MAX_RANGE_CELLS:
+    text = "\n".join(ranged)
+    # (Digits other than 0-9 in a range make range_size raise: the formulas are read one by one then.)
+    if ranged and (text.isascii() or not _OTHER_DIGIT.search(text)) and largest_range(text) <= pkg.MAX_RANGE_CELLS:
         return
     for cell in cells:
         if ":" not in cell.formula:
@@ -117,6 +119,8 @@ def check_ranges(cells: list[FormulaCell]) -> None:
 # largest of these is at least the largest range a formula names: strings, names and sheets ignored, it
 # can only over-count, and then the formulas are read one by one.
 _ANY_RANGE = re.compile(r"(?=\$?([A-Z]{1,3})\$?([0-9]+):\$?([A-Z]{1,3})\$?([0-9]+))")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+_ROW_DIGITS = 12                        # rows of up to this many digits are sized in int64 without overflow
 
 
 def largest_range(text: str) -> int:
@@ -126,8 +130,11 @@ def largest_range(text: str) -> int:
     if not ends:
         return 0
     first_col, first_row, last_col, last_row = zip(*ends)
+    first_row, last_row = np.array(first_row), np.array(last_row)
+    if max(first_row.itemsize, last_row.itemsize) > 4 * _ROW_DIGITS:
+        return sys.maxsize                  # a row past any sheet's, too long to size in int64
     columns = {letters: pkg.column_number(letters) for letters in set(first_col) | set(last_col)}
-    rows = np.abs(np.array(last_row, dtype=np.int64) - np.array(first_row, dtype=np.int64)) + 1
+    rows = np.abs(last_row.astype(np.int64) - first_row.astype(np.int64)) + 1
     cols = np.abs(np.array([columns[c] for c in last_col], dtype=np.int64)
                   - np.array([columns[c] for c in first_col], dtype=np.int64)) + 1
     return int((rows * cols).max())
@@ -182,7 +189,9 @@ def _refreshed(book: Workbook, inputs: dict[str, dict] | None, engine: str) -> R
     changed = 0
     stored = {}                           # the values stored before, of the formula cells
     for cell in cells:
-        stored.setdefault(cell.sheet, {})[cell.ref] = cell.cached
+        on_sheet = stored.setdefault(cell.sheet, {})
+        if cell.cached is not None or cell.ref not in on_sheet:   # a repeated cell: the last that holds a value
+            on_sheet[cell.ref] = cell.cached
     for sheet, computed in values.items():
         before = stored.get(sheet, {})
         if any(ref not in before for ref in computed):      # an array formula's other cells: read them all

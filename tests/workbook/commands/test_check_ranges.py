@@ -43,3 +43,16 @@ def test_an_oversized_range_is_refused_naming_its_cell():
 
 def test_an_oversized_range_inside_a_string_is_not_a_range():
     check_ranges([cell("A1", '"A1:XFD1048576"&SUM(B1:C2)')])     # the bound over-counts, the exact pass clears it
+
+
+def test_rows_too_long_for_int64_are_refused_as_before():
+    assert largest_range("SUM(A1:A99999999999999999999)") > pkg.MAX_RANGE_CELLS         # did not fit int64
+    assert largest_range("SUM(A4611686018427387904:B1)") > pkg.MAX_RANGE_CELLS          # overflowed below 0
+    with pytest.raises(BookError, match=r"Model!A1: the range A4611686018427387904:B1 covers more than"):
+        check_ranges([cell("A1", "SUM(A4611686018427387904:B1)")])
+
+
+def test_a_range_with_other_digits_gets_range_sizes_error_as_before():
+    with pytest.raises(BookError, match="bad cell reference 'B1\u0661'"):
+        check_ranges([cell("A1", "SUM(A1:B1\u0661)")])
+    check_ranges([cell("A1", 'SUM(A1:B2)&"\u0661\u00e9"')])       # such digits in a string only: no error
