@@ -469,6 +469,18 @@ class _FormulaIndex:
             for key in keys:
                 out[key] = self.formulas_in([(sheet, place_area(ends, key[1], key[2])) for sheet, ends in areas])
             return
+        try:
+            reads = self._reads(areas, keys)
+        except OverflowError:                # a row past int64 (A99999999999999999999): every cell one by one
+            reads = np.ones(len(keys), dtype=bool)
+        for i in np.flatnonzero(reads).tolist():
+            key = keys[i]
+            out[key] = self.formulas_in([(sheet, place_area(ends, key[1], key[2])) for sheet, ends in areas])
+        for i in np.flatnonzero(~reads).tolist():
+            out[keys[i]] = []
+
+    def _reads(self, areas, keys: list) -> np.ndarray:
+        """Whether each cell's placed areas may hold a formula cell (all True when a table cannot tell)."""
         rows = np.fromiter((key[1] for key in keys), dtype=np.int64, count=len(keys))
         cols = np.fromiter((key[2] for key in keys), dtype=np.int64, count=len(keys))
         reads = np.zeros(len(keys), dtype=bool)
@@ -478,11 +490,7 @@ class _FormulaIndex:
                 reads[:] = True
                 break
             reads |= counts > 0
-        for i in np.flatnonzero(reads).tolist():
-            key = keys[i]
-            out[key] = self.formulas_in([(sheet, place_area(ends, key[1], key[2])) for sheet, ends in areas])
-        for i in np.flatnonzero(~reads).tolist():
-            out[keys[i]] = []
+        return reads
 
     def _count(self, sheet, r1, c1, r2, c2):
         """How many formula cells lie in each area (arrays of corners, in order), from a summed-area table of

@@ -41,3 +41,18 @@ def test_formulas_in_each_is_formulas_in_of_each(formulas, data):
     index.formulas_in_each(tuple(areas), keys, out)
     for key in keys:
         assert out[key] == index.formulas_in([(sheet, place_area(ends, key[1], key[2])) for sheet, ends in areas])
+
+
+def test_a_row_past_int64_is_read_one_by_one():
+    # $A$99999999999999999999 does not fit the counted tables' int64: each cell is looked up alone, as before.
+    keys = [("S", r, 2) for r in range(1, 21)]
+    index = _FormulaIndex({key: None for key in keys}, {})
+    for ends in (((True, 99999999999999999999, True, 1),), ((False, 99999999999999999999, False, -1),)):
+        out = {}
+        index.formulas_in_each((("S", ends),), keys, out)
+        assert out == {key: [] for key in keys}
+    huge = ("S", 99999999999999999999, 2)                  # a formula cell there too
+    index = _FormulaIndex({key: None for key in keys + [huge]}, {})
+    out = {}
+    index.formulas_in_each((("S", ((False, 0, False, -1),)),), keys + [huge], out)
+    assert out == {key: [] for key in keys + [huge]}
