@@ -26,7 +26,10 @@ from workbook.xlsx import references as pkg
 
 MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
 
-_SHEET = r"(?:'(?:[^']|'')+'|[A-Za-z_\u00a1-\uffff][\w.\u00a1-\uffff]*)"
+# U+00A1 to U+FFFF written as "not below U+00A1 and not past U+FFFF": the same characters, but Python's regex
+# compiler builds no 65,536-entry map for it (spelt as a range, it cost every process 33 ms at import).
+_ABOVE_LATIN = r"[^\x00-\xa0\U00010000-\U0010ffff]"
+_SHEET = rf"(?:'(?:[^']|'')+'|(?:[A-Za-z_]|{_ABOVE_LATIN})(?:[\w.]|{_ABOVE_LATIN})*)"
 _CELL = r"\$?[A-Za-z]{1,3}\$?\d+"
 _AREA = rf"(?:{_CELL}(?::{_CELL})?|\$?[A-Za-z]{{1,3}}:\$?[A-Za-z]{{1,3}}|\$?\d+:\$?\d+)"
 # The first alternative that matches wins. Operators and strings are tried first, although listed last
