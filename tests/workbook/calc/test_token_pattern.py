@@ -1,4 +1,4 @@
-"""The tokenizer's sheet-name class is spelt so that it compiles fast; it must match exactly what the plain
+r"""The tokenizer's sheet-name class is spelt so that it compiles fast; it must match exactly what the plain
 spelling [A-Za-z_\u00a1-\uffff][\w.\u00a1-\uffff]* matches."""
 
 import re
