@@ -364,7 +364,8 @@ class Workbook:
             if raw is None or cell.formula is not None and kind != "s":
                 continue
             if kind == "s":
-                if not raw.strip().isdigit() or int(raw) >= count:
+                index = raw.strip()
+                if not (index.isascii() and index.isdigit()) or int(index) >= count:   # (isdigit alone takes "²")
                     raise BookError(f"{self.path}: {sheet}!{cell.ref} points at shared string {raw!r}, which "
                                     f"does not exist (the table has {count})")
             elif kind in (None, "n") and raw != "":

@@ -186,3 +186,10 @@ def test_a_malformed_sheet_is_named_before_a_bad_value_of_an_earlier_sheet(tmp_p
             out.writestr(info, data)
     with pytest.raises(BookError, match=r"^Two is not well-formed XML"):
         Workbook.open(patched).check_values()
+
+
+@pytest.mark.parametrize("index", ["²", "١", "1.0", "-1", ""])
+def test_a_shared_string_index_that_is_not_ascii_digits_is_named(tmp_path, index):
+    book = book_with(tmp_path, rows(f'<c r="A1" t="s"><v>{index}</v></c>'))
+    with pytest.raises(BookError, match=r"Model!A1 points at shared string"):
+        book.check_values()
