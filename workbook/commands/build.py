@@ -16,7 +16,6 @@ from pathlib import Path
 from workbook.calc import recalculate
 from workbook.company import load_company
 from workbook.errors import BookError
-from workbook.template import write_template
 from workbook.xlsx.atomic import claimed
 from workbook.xlsx.book import Workbook
 from workbook.xlsx.cached_values import with_cached_values
@@ -30,6 +29,8 @@ def build(data_path: str | Path | None, output: str | Path, *, force: bool = Fal
             raise BookError(f"output {output} must end in .xlsx (the model holds no macros)")
         data = load_company(data_path)
         layout = Path(folder) / "layout.xlsx"
+        from workbook.template import write_template  # (xlsxwriter and every sheet module: build only)
+
         write_template(data, str(layout))
         book = Workbook.open(layout)
         values = recalculate(book).values()

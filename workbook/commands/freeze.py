@@ -18,7 +18,6 @@ import datetime as dt
 import html
 import re
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from workbook.commands.refresh import check_not_open, frozen_refusal, refreshed
 from workbook.errors import BookError
@@ -28,6 +27,7 @@ from workbook.xlsx.book import FROZEN_NAME, STYLES_TYPE, Workbook
 from workbook.xlsx.cells import scan_cells
 from workbook.xlsx.formula_text import calls_kc, resolved_formulas
 from workbook.xlsx.notes import add_notes
+from workbook.xlsx.notes import xml_escape as escape
 from workbook.xlsx.package import check_regular_file
 from workbook.xlsx.structure import WORKBOOK_ORDER, WORKSHEET_ORDER, attribute, insert_child, outline, with_attributes
 from workbook.xlsx.styles import StyleSheet

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from xml.sax.saxutils import escape
+from html import escape as _escape
 
 from workbook.xlsx import references as pkg
 from workbook.xlsx.book import rels_name
@@ -24,6 +24,12 @@ AUTHOR = "KC valuation add-in"
 REL_NS = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
+def xml_escape(text: str) -> str:
+    """``text`` as XML character data: &, < and > escaped (what xml.sax.saxutils.escape does; that module
+    imports urllib, http and ssl, 13 ms of every kc command's start)."""
+    return _escape(text, quote=False)
+
+
 def has_notes(sheet_xml: bytes, where: str = "sheet") -> bool:
     return outline(sheet_xml, where).child("legacyDrawing") is not None
 
@@ -35,7 +41,7 @@ def _relationship_prefix(root_tag: bytes) -> bytes | None:
 
 
 def _comments_xml(notes: dict[str, str]) -> bytes:
-    items = "".join(f'<comment ref="{ref}" authorId="0"><text><r><t xml:space="preserve">{escape(text)}</t></r></text>'
+    items = "".join(f'<comment ref="{ref}" authorId="0"><text><r><t xml:space="preserve">{xml_escape(text)}</t></r></text>'
                     f"</comment>" for ref, text in notes.items())
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<comments xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
