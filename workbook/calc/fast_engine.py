@@ -30,7 +30,7 @@ import numpy as np
 
 from workbook.calc import batches
 from workbook.calc.compiler import Compiler
-from workbook.calc.grammar import Parser, ShapeReader, place_area, references, tokenize
+from workbook.calc.grammar import LONGEST_ROW, MAX_ROW, Parser, ShapeReader, place_area, references, tokenize
 from workbook.calc.names import WorkbookFacts, workbook_facts
 from workbook.calc.order import cycle, dependency_order
 from workbook.calc.values import (ERRORS, MISSING, NA, VALUE, Areas, External, Ref, Refused, Unsupported, iso_serial,
@@ -94,7 +94,11 @@ class Engine:
         self._load()
         self.nodes: dict[tuple, Node] = {}
         self.members: dict[tuple, tuple] = {}          # a cell of an array range -> its formula's cell
-        rows, cols = positions([cell.ref for cell in cells])
+        try:
+            rows, cols = positions([cell.ref for cell in cells])
+        except BookError as error:          # the sheet of the cell it names
+            sheet = next(cell.sheet for cell in cells if len(cell.ref) - len(cell.ref.rstrip(_DIGITS)) > LONGEST_ROW)
+            raise BookError(f"{sheet}!{error}") from None
         for cell, row, col in zip(cells, rows, cols):
             node = Node(cell, row, col)
             self.nodes[(cell.sheet, row, col)] = node
@@ -133,7 +137,10 @@ class Engine:
         values = {}
         self._load_cells(sheet, found.records, values)
         records_rows, records_cols, records_numbers = self.stored_numbers[sheet]
-        rows, cols = found.number_positions()
+        try:
+            rows, cols = found.number_positions()
+        except ValueError:                       # a row too long to convert: read in order, which names it
+            return False
         before = len(values)
         values.update(zip(zip(repeat(sheet), rows, cols), numbers))
         if len(values) != before + len(numbers):
@@ -177,7 +184,10 @@ class Engine:
                 add_ref(c.ref)
                 add_value(value)
                 add_plain(False)
-        rows, cols = positions(refs)
+        try:
+            rows, cols = positions(refs)
+        except BookError as error:
+            raise BookError(f"{sheet}!{error}") from None
         values.update(zip(zip(repeat(sheet), rows, cols), found))
         if not all(plain):                   # the plain number cells only
             rows, cols, found = (list(compress(column, plain)) for column in (rows, cols, found))
@@ -547,6 +557,9 @@ def position(ref: str) -> tuple[int, int]:
     """(row, column) of a cell reference as the sheet XML writes it ('B21'); read for every cell of a
     book, so letters are converted once each."""
     letters = ref.rstrip(_DIGITS)
+    if len(ref) - len(letters) > LONGEST_ROW:
+        raise BookError(f"{ref[:16]}... is a cell reference with a row of {len(ref) - len(letters):,} digits, "
+                        f"past any sheet's last row ({MAX_ROW:,})")
     col = _COLUMNS.get(letters)            # letters met before were checked then
     if col is not None and len(letters) < len(ref):
         return int(ref[len(letters):]), col
@@ -586,7 +599,13 @@ def positions(refs: list[str]) -> tuple[list[int], list[int]]:
     for text in set(letters):
         col = _COLUMNS.get(text)
         columns[text] = col if col is not None else _COLUMNS.setdefault(text, pkg.column_number(text))
-    return list(map(int, digits)), list(map(columns.__getitem__, letters))
+    try:
+        rows = list(map(int, digits))
+    except ValueError:                    # a row too long to convert: position names it
+        for ref in refs:
+            position(ref)
+        raise
+    return rows, list(map(columns.__getitem__, letters))
 
 
 def _top_level_parts(text: str) -> list[str]:

@@ -25,6 +25,7 @@ from workbook.calc.values import ERRORS, Unsupported
 from workbook.xlsx import references as pkg
 
 MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
+LONGEST_ROW = 4_000      # digits: a longer row cannot even be converted to an int (Python's limit is 4,300)
 
 # U+00A1 to U+FFFF written as "not below U+00A1 and not past U+FFFF": the same characters, but Python's regex
 # compiler builds no 65,536-entry map for it (spelt as a range, it cost every process 33 ms at import).
@@ -93,6 +94,9 @@ def _ends(area: str, row: int, col: int) -> tuple:
     ends = []
     for part in area.split(":"):
         absolute_col, letters, absolute_row, digits = _ENDPOINT.fullmatch(part).groups()
+        if digits is not None and len(digits) > LONGEST_ROW:
+            raise Unsupported(f"the reference {part[:16]}... has a row of {len(digits):,} digits, past any sheet's "
+                              f"last row ({MAX_ROW:,})")
         if letters is None:
             ends.append([bool(absolute_row), int(digits) if absolute_row else int(digits) - row, True, None])
         elif digits is None:

@@ -23,3 +23,11 @@ def test_positions_are_position_of_each(refs):
 def test_a_malformed_reference_gives_positions_error():
     with pytest.raises(BookError, match="bad cell reference 'A1B'"):
         positions(["A1", "A1B"])
+
+
+def test_a_row_too_long_to_convert_is_named_not_a_crash():
+    ref = "A" + "9" * 5000
+    with pytest.raises(BookError, match=r"A9{15}\.\.\. is a cell reference with a row of 5,000 digits"):
+        position(ref)
+    with pytest.raises(BookError, match=r"a row of 5,000 digits"):
+        positions(["A1", ref])

@@ -193,3 +193,19 @@ def test_a_shared_string_index_that_is_not_ascii_digits_is_named(tmp_path, index
     book = book_with(tmp_path, rows(f'<c r="A1" t="s"><v>{index}</v></c>'))
     with pytest.raises(BookError, match=r"Model!A1 points at shared string"):
         book.check_values()
+
+
+LONG = "9" * 5000
+
+
+@pytest.mark.parametrize("body", [
+    f'<row r="1"><c r="A{LONG}"><v>1</v></c><c r="B1"><f>A1</f></c></row>',
+    f'<row r="1"><c r="A{LONG}" t="str"><v>x</v></c><c r="B1"><f>A1</f></c></row>',
+    f'<row r="1"><c r="A1"><v>1</v></c><c r="B{LONG}"><f>A1</f></c></row>',
+    f'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f>A{LONG}</f></c></row>',
+], ids=["number cell", "text cell", "formula cell", "formula text"])
+def test_a_row_of_thousands_of_digits_is_one_line_naming_the_sheet(tmp_path, body):
+    # (Python cannot convert so many digits to an int; this was a ValueError before.)
+    book = book_with(tmp_path, body)
+    with pytest.raises(BookError, match=r"^Model!"):
+        recalculate(book, "auto", formula_cells(book))
