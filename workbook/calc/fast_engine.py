@@ -129,7 +129,7 @@ class Engine:
         """The sheet's values, its plain number cells taken as columns; False (nothing stored) when a number
         cell is not a finite number or a cell appears twice: then ``_load_cells`` reads the sheet in order."""
         try:
-            numbers = list(map(float, found.number_texts))
+            numbers = found.number_values()
         except ValueError:
             return False
         if not np.isfinite(np.array(numbers)).all():

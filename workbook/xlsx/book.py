@@ -350,8 +350,7 @@ class Workbook:
         for sheet, found in scanned.items():
             try:
                 self._check_cells(sheet, found.records, count)
-                for _ in map(float, found.number_texts):
-                    pass
+                found.number_values()
             except (BookError, ValueError) as error:
                 self._check_cells(sheet, self.cells(sheet), count)  # names the first bad cell in sheet order
                 raise error from None

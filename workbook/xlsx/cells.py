@@ -19,6 +19,7 @@ namespace prefix the cell's tag uses (``b"x:"`` for ``<x:c>``), so writers spell
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 import xml.parsers.expat as expat
@@ -187,25 +188,38 @@ def _scan_plain(data: bytes, keep_empty: bool | set = False) -> list[CellSpan] |
     if region is None:
         return None
     start, stop = region
-    # Whether any text may need decoding beyond Latin-1 as it stands (references, line ends, UTF-8).
-    escaped = (data.find(b"&", start, stop) >= 0 or data.find(b"\r", start, stop) >= 0
-               or not data[start:stop].isascii())
-    # The records hold no cycles: the collector, which would walk them again and again as they pile up,
-    # waits until they are made.
+    with _collector_paused():
+        cells = _plain_cells(data.decode("latin-1"), start, stop, _escaped(data, start, stop), keep_empty)
+    return cells if cells is not None and _well_formed(data) else None
+
+
+def _escaped(data: bytes, start: int, stop: int) -> bool:
+    """Whether any text in data[start:stop] may need decoding beyond Latin-1 as it stands (references, line
+    ends, UTF-8)."""
+    return (data.find(b"&", start, stop) >= 0 or data.find(b"\r", start, stop) >= 0
+            or not data[start:stop].isascii())
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """The records hold no cycles: the collector, which would walk them again and again as they pile up,
+    waits until they are made."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        cells = _plain_cells(data.decode("latin-1"), start, stop, escaped, keep_empty)
+        yield
     finally:
         if collecting:
             gc.enable()
-    if cells is None:
-        return None
+
+
+def _well_formed(data: bytes) -> bool:
+    """Expat's check, with no callbacks; a part that fails it goes to the expat path, which names the error."""
     try:
         xml_parser().Parse(data, True)
     except expat.ExpatError:
-        return None
-    return cells
+        return False
+    return True
 
 
 def _plain_cells(text: str, start: int, stop: int, escaped: bool,
@@ -323,6 +337,14 @@ class SheetCells:
     number_starts: list
     number_letters: list = None          # each reference's column letters and row digits
     number_digits: list = None
+    _numbers: list = None
+
+    def number_values(self) -> list[float]:
+        """The number cells' values, read once (the check and the engine both need them); ValueError for a
+        text float() does not read."""
+        if self._numbers is None:
+            self._numbers = list(map(float, self.number_texts))
+        return self._numbers
 
     def number_positions(self) -> tuple[list[int], list[int]]:
         """(rows, columns) of the number cells."""
@@ -382,8 +404,7 @@ def _scan_numbers(data: bytes) -> SheetCells | None:
     if not refs:
         cells = _scan_plain(data)
         return None if cells is None else SheetCells(cells, [], [], [], [])
-    escaped = (data.find(b"&", start, stop) >= 0 or data.find(b"\r", start, stop) >= 0
-               or not data[start:stop].isascii())
+    escaped = _escaped(data, start, stop)
     # Where every piece ends: the text between number cells, then a number cell, alternately.
     lengths = np.empty(2 * len(refs) + 1, dtype=np.int64)
     lengths[0::2] = np.fromiter(map(len, between), dtype=np.int64, count=len(between))
@@ -396,18 +417,9 @@ def _scan_numbers(data: bytes) -> SheetCells | None:
     pieces = np.flatnonzero(between_lengths)
     piece_ends = ends[0::2][pieces]
     regions = list(zip((piece_ends - between_lengths[pieces]).tolist(), piece_ends.tolist()))
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_paused():
         records = _plain_cells_in(text, regions, escaped, False)
-    finally:
-        if collecting:
-            gc.enable()
-    if records is None:
-        return None
-    try:
-        xml_parser().Parse(data, True)
-    except expat.ExpatError:
+    if records is None or not _well_formed(data):
         return None
     starts = (ends[1::2] - lengths[1::2]).tolist()
     return SheetCells(records, refs, texts, styles, starts, letters, digits)

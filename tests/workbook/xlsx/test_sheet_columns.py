@@ -87,20 +87,24 @@ def test_malformed_after_number_cells_raises_as_scan_cells():
     assert str(got.value) == str(expected.value)
 
 
-def book_with(tmp_path, body: str) -> Workbook:
-    """A one-sheet workbook whose sheet XML is ``body`` (xlsxwriter writes the rest)."""
+def book_with(tmp_path, body: str | None = None, sheets: dict | None = None) -> Workbook:
+    """A workbook whose one sheet "Model" has the sheet XML ``body``, or whose sheets are ``sheets``
+    ({name: body}, in order); xlsxwriter writes the rest."""
     import zipfile
 
+    sheets = sheets or {"Model": body}
     path = tmp_path / "made.xlsx"
     book = xlsxwriter.Workbook(str(path))
-    book.add_worksheet("Model").write(0, 0, 1)
+    for name in sheets:
+        book.add_worksheet(name).write(0, 0, 1)
     book.close()
+    bodies = {f"xl/worksheets/sheet{i}.xml": text for i, text in enumerate(sheets.values(), 1)}
     patched = tmp_path / "patched.xlsx"
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w") as out:
         for info in source.infolist():
             data = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = sheet(body)
+            if info.filename in bodies:
+                data = sheet(bodies[info.filename])
             out.writestr(info, data)
     return Workbook.open(patched)
 
@@ -168,24 +172,10 @@ def test_a_repeated_formula_cell_without_a_value_counts_against_the_last_value(t
 
 
 def test_a_malformed_sheet_is_named_before_a_bad_value_of_an_earlier_sheet(tmp_path):
-    import zipfile
-
-    path = tmp_path / "two.xlsx"
-    book = xlsxwriter.Workbook(str(path))
-    book.add_worksheet("One").write(0, 0, 1)
-    book.add_worksheet("Two").write(0, 0, 1)
-    book.close()
-    patched = tmp_path / "patched.xlsx"
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w") as out:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = sheet(rows('<c r="A1"><v>E</v></c>'))
-            elif info.filename == "xl/worksheets/sheet2.xml":
-                data = sheet(rows('<c r="A1"><v>1</v></c><c r="B1"><v>1'))
-            out.writestr(info, data)
+    book = book_with(tmp_path, sheets={"One": rows('<c r="A1"><v>E</v></c>'),
+                                       "Two": rows('<c r="A1"><v>1</v></c><c r="B1"><v>1')})
     with pytest.raises(BookError, match=r"^Two is not well-formed XML"):
-        Workbook.open(patched).check_values()
+        book.check_values()
 
 
 @pytest.mark.parametrize("index", ["²", "١", "1.0", "-1", ""])
