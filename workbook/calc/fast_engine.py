@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from itertools import compress, repeat
+from operator import itemgetter
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -76,9 +78,9 @@ class Compiled(NamedTuple):
 class Engine:
     """A workbook's input values and formulas; ``run`` computes every formula cell."""
 
-    def __init__(self, book: Workbook, cells, *, fallback: bool = True):
+    def __init__(self, book: Workbook, cells, *, fallback: bool = True, facts: WorkbookFacts | None = None):
         self.book = book
-        self.facts: WorkbookFacts = workbook_facts(book)
+        self.facts: WorkbookFacts = workbook_facts(book) if facts is None else facts
         self.allow_fallback = fallback
         self.sheets = {name.upper(): name for name in book.sheet_parts}
         self.values: dict[tuple[str, int, int], object] = {}
@@ -94,11 +96,14 @@ class Engine:
         self._load()
         self.nodes: dict[tuple, Node] = {}
         self.members: dict[tuple, tuple] = {}          # a cell of an array range -> its formula's cell
+        self.steps: list | None = None                 # the order of computation, once a run found it
+        self._external: list[Node] = []                # cells that keep the value stored for them
         try:
             rows, cols = positions([cell.ref for cell in cells])
         except BookError as error:          # the sheet of the cell it names
             sheet = next(cell.sheet for cell in cells if len(cell.ref) - len(cell.ref.rstrip(_DIGITS)) > LONGEST_ROW)
             raise BookError(f"{sheet}!{error}") from None
+        self._keys = list(zip(map(itemgetter(0), cells), rows, cols))
         for cell, row, col in zip(cells, rows, cols):
             node = Node(cell, row, col)
             self.nodes[(cell.sheet, row, col)] = node
@@ -113,9 +118,26 @@ class Engine:
         the whole engine (every value, every cell) would wait for Python's cycle collector, which a
         refresh pauses (``workbook.commands.refresh``)."""
         for store in (self.values, self.blocks, self.batch_numbers, self.stored_numbers, self._definitions,
-                      self._compilers, self._compiled, self.nodes, self.members):
+                      self._compilers, self._compiled, self.nodes, self.members, self._external, self._keys):
             store.clear()
-        self._fallback = self.index = None
+        self._fallback = self.index = self.steps = None
+
+    def again(self, book: Workbook, cells, facts: WorkbookFacts):
+        """Ready to compute ``book``, whose formulas, sheets and names are those of the book this engine
+        computed last (``plan_key``): the compiled shapes and the order of computation are kept, as Excel
+        keeps its calculation chain, and every value is read afresh. The dictionaries are emptied in
+        place, since the compiled closures hold them."""
+        self._forget_values()
+        self.book, self.facts = book, facts
+        nodes = self.nodes
+        for cell, key in zip(cells, self._keys):   # in the sheet's order: a repeated cell keeps the last
+            nodes[key].cached = cell.cached
+        self._load()
+
+    def _forget_values(self):
+        for store in (self.values, self.blocks, self.batch_numbers, self.stored_numbers):
+            store.clear()
+        self._fallback = self.index = self.book = None
 
     # -- the workbook's values --
 
@@ -289,32 +311,13 @@ class Engine:
 
     def run(self) -> dict[str, dict]:
         """{sheet: {cell: value}} for every formula cell and array-range cell."""
-        precedents = dict.fromkeys(self.nodes)
-        index = _FormulaIndex(self.nodes, self.members)
-        shaped: dict[int, tuple] = {}     # cells of one compiled shape, their precedents found together
-        for key, node in self.nodes.items():
-            try:
-                compiled = node.compiled = self.compiled(node)
-                areas = self._areas_of(node) if compiled.areas is None else None
-            except Refused as error:
-                raise BookError(f"{node.where}: {error}") from None
-            if isinstance(compiled.reason, External):
+        if self.steps is None:
+            self.steps = self._planned()
+        else:
+            for node in self._external:          # this book's stored values
                 self._keep(node)
-            if areas is None:
-                shaped.setdefault(id(compiled), (compiled.areas, []))[1].append(key)
-            else:
-                precedents[key] = index.formulas_in(areas)
-        for areas, keys in shaped.values():
-            index.formulas_in_each(areas, keys, precedents)
-        ordered, left = dependency_order(precedents)
-        if left:
-            loop = cycle(precedents, left)
-            text = " -> ".join(f"{s}!{pkg.column_letters(c)}{r}" for s, r, c in loop)
-            more = ("; the workbook enables iterative calculation, which is not supported headless"
-                    if self.facts.iterate else "")
-            raise BookError(f"circular reference at {text}{more}")
         out: dict[str, dict] = {}
-        for step in batches.schedule(ordered, precedents, self.nodes):
+        for step in self.steps:
             if isinstance(step, list):
                 computed = batches.compute(self, step)
                 target = out.setdefault(self.nodes[step[0]].sheet, {})     # a batch's cells share a sheet
@@ -329,6 +332,35 @@ class Engine:
                 continue
             self._run_one(self.nodes[step], out)
         return out
+
+    def _planned(self) -> list:
+        """Every cell compiled, and the steps that compute each cell after the cells it reads."""
+        precedents = dict.fromkeys(self.nodes)
+        index = _FormulaIndex(self.nodes, self.members)
+        shaped: dict[int, tuple] = {}     # cells of one compiled shape, their precedents found together
+        for key, node in self.nodes.items():
+            try:
+                compiled = node.compiled = self.compiled(node)
+                areas = self._areas_of(node) if compiled.areas is None else None
+            except Refused as error:
+                raise BookError(f"{node.where}: {error}") from None
+            if isinstance(compiled.reason, External):
+                self._keep(node)
+                self._external.append(node)
+            if areas is None:
+                shaped.setdefault(id(compiled), (compiled.areas, []))[1].append(key)
+            else:
+                precedents[key] = index.formulas_in(areas)
+        for areas, keys in shaped.values():
+            index.formulas_in_each(areas, keys, precedents)
+        ordered, left = dependency_order(precedents)
+        if left:
+            loop = cycle(precedents, left)
+            text = " -> ".join(f"{s}!{pkg.column_letters(c)}{r}" for s, r, c in loop)
+            more = ("; the workbook enables iterative calculation, which is not supported headless"
+                    if self.facts.iterate else "")
+            raise BookError(f"circular reference at {text}{more}")
+        return batches.schedule(ordered, precedents, self.nodes)
 
     def _run_one(self, node: Node, out: dict):
         """Compute one formula cell and store its value."""
@@ -731,11 +763,49 @@ def evaluate_literal(formula: str):
     return 0.0 if value is None or value is MISSING else value
 
 
+def plan_key(book: Workbook, cells, facts: WorkbookFacts, fallback: bool) -> tuple:
+    """Everything the compiled shapes and the order of computation depend on: every formula cell (sheet,
+    reference, formula, array range, dynamic or not), the sheets, the defined names, the date system,
+    and whether formulas may fall back. Values and stored results are not in it."""
+    return fallback, tuple(book.sheet_parts), facts, list(map(itemgetter(0, 1, 2, 3, 4), cells))
+
+
+# The engine of the last book computed, its values forgotten: the next book with the same plan_key (the
+# same model refreshed again, or the next copy of a template) computes with its compiled shapes and
+# order instead of working them out again. One at a time, so a thread that finds it taken makes its own.
+_last: list[tuple[tuple, Engine]] = []
+_last_lock = threading.Lock()
+
+
+def forget_plans() -> None:
+    """Drop the kept engine, so the next book is compiled afresh (tests that change the compiler's rules)."""
+    with _last_lock:
+        for _, engine in _last:
+            engine.release()
+        _last.clear()
+
+
 def evaluate(book: Workbook, cells, *, fallback: bool = True) -> dict[str, dict]:
     """{sheet: {cell: value}} for every formula cell and array-range cell; with ``fallback`` False a
     formula outside the fast evaluator raises ``Unsupported`` naming its cell."""
-    engine = Engine(book, cells, fallback=fallback)
+    facts = workbook_facts(book)
+    key = plan_key(book, cells, facts, fallback)
+    engine = None
+    with _last_lock:
+        if _last and _last[0][0] == key:
+            engine = _last.pop()[1]
+    if engine is None:
+        engine = Engine(book, cells, fallback=fallback, facts=facts)
+    else:
+        engine.again(book, cells, facts)
     try:
-        return engine.run()
-    finally:
+        result = engine.run()
+    except BaseException:
         engine.release()
+        raise
+    engine._forget_values()
+    with _last_lock:
+        for _, old in _last:
+            old.release()
+        _last[:] = [(key, engine)]
+    return result

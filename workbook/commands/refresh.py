@@ -97,13 +97,19 @@ def write_session(book: str | Path, output: str | Path | None = None, *, force: 
         yield opened, target
 
 
+_passed: list[str] = []                 # the ranged formulas of the last book check_ranges passed in one pass
+
+
 def check_ranges(cells: list[FormulaCell]) -> None:
     """A reference like A1:XFD1048576 would make the engines allocate every one of its cells: refuse it
     naming the cell, before any engine sees it."""
     ranged = [cell.formula for cell in cells if ":" in cell.formula]
+    if ranged == _passed:                  # the formulas of the last book that passed: the same model again
+        return
     text = "\n".join(ranged)
     # (Digits other than 0-9 in a range make range_size raise: the formulas are read one by one then.)
     if ranged and (text.isascii() or not _OTHER_DIGIT.search(text)) and largest_range(text) <= pkg.MAX_RANGE_CELLS:
+        _passed[:] = ranged
         return
     for cell in cells:
         if ":" not in cell.formula:

@@ -10,7 +10,7 @@ import pytest
 import xlsxwriter
 
 from addin import registry
-from workbook.calc import batches, recalculate
+from workbook.calc import batches, fast_engine, recalculate
 from workbook.xlsx.book import Workbook
 
 FLOWS = [207.41, 497.79, 881.15, 1351.17, 1893.64]
@@ -53,6 +53,11 @@ def computed(path):
     return recalculate(Workbook.open(path)).values()["Cells"]
 
 
+def without_batches(monkeypatch):
+    monkeypatch.setattr(batches, "SMALLEST", 10 ** 9)
+    fast_engine.forget_plans()           # a kept plan holds the batches of the book computed before
+
+
 def test_a_batch_gives_every_cell_what_it_gets_alone(tmp_path, monkeypatch):
     path = valuation_book(tmp_path / "cells.xlsx", 400)
     calls = []
@@ -60,7 +65,7 @@ def test_a_batch_gives_every_cell_what_it_gets_alone(tmp_path, monkeypatch):
     monkeypatch.setitem(batches.BATCHES, "KC_DCF", lambda values: calls.append(1) or original(values))
     together = computed(path)
     assert calls, "the KC_DCF cells were not computed in a batch"
-    monkeypatch.setattr(batches, "SMALLEST", 10 ** 9)
+    without_batches(monkeypatch)
     alone = computed(path)
     assert together.keys() == alone.keys()
     for ref, value in alone.items():
@@ -110,7 +115,7 @@ def test_cases_outside_the_batch_form_are_computed_alone(tmp_path, monkeypatch, 
         ws.write_formula(i, 11, formula.format(r=i + 1))
     book.close()
     together = computed(tmp_path / "b.xlsx")
-    monkeypatch.setattr(batches, "SMALLEST", 10 ** 9)
+    without_batches(monkeypatch)
     assert computed(tmp_path / "b.xlsx") == together
 
 
@@ -129,7 +134,7 @@ def test_a_literal_row_of_rates_is_a_rate_path_in_every_cell_not_a_rate_per_cell
         ws.write_formula(i, periods + 1, f"=KC_DCF(A{i + 1}:{last}{i + 1},{rates},{growth})")
     book.close()
     together = computed(tmp_path / "path.xlsx")
-    monkeypatch.setattr(batches, "SMALLEST", 10 ** 9)
+    without_batches(monkeypatch)
     alone = computed(tmp_path / "path.xlsx")
     assert together == alone
     assert len(set(map(str, alone.values()))) == 1               # the same inputs in every row: one value
