@@ -790,15 +790,14 @@ def evaluate(book: Workbook, cells, *, fallback: bool = True) -> dict[str, dict]
     formula outside the fast evaluator raises ``Unsupported`` naming its cell."""
     facts = workbook_facts(book)
     key = plan_key(book, cells, facts, fallback)
-    engine = None
+    kept = None
     with _last_lock:
         if _last and _last[0][0] == key:
-            engine = _last.pop()[1]
-    if engine is None:
-        engine = Engine(book, cells, fallback=fallback, facts=facts)
-    else:
-        engine.again(book, cells, facts)
+            kept = _last.pop()[1]
+    engine = Engine(book, cells, fallback=fallback, facts=facts) if kept is None else kept
     try:
+        if kept is not None:     # in the try: a refused value of this book lets the engine go (``release``)
+            kept.again(book, cells, facts)
         result = engine.run()
     except BaseException:
         engine.release()

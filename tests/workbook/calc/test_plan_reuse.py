@@ -149,3 +149,24 @@ def test_refreshing_a_book_twice_writes_the_same_bytes_as_a_new_engine(tmp_path)
         assert a.namelist() == b.namelist()
         for name in a.namelist():
             assert a.read(name) == b.read(name), name
+
+
+def test_a_book_whose_values_are_refused_on_reuse_lets_the_kept_engine_go(tmp_path):
+    import zipfile
+
+    first = model(tmp_path / "a.xlsx", 1)
+    values_of(first)
+    engine = kept_engine()
+    refused = tmp_path / "b.xlsx"              # the same formulas, H2 a logical value Excel never writes
+    with zipfile.ZipFile(first) as source, zipfile.ZipFile(refused, "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="H2"><v>0.01</v></c>', b'<c r="H2" t="b"><v>7</v></c>')
+                assert b'<v>7</v>' in data
+            out.writestr(info, data)
+    with pytest.raises(BookError, match=r"Cells!H2: the logical value '7' is neither 0 nor 1"):
+        values_of(refused)
+    # released, as after a failed run: its closures refer back to it, and a refresh pauses the collector
+    assert kept_engine() is None and engine.nodes == {} and engine._compiled == {}
+    assert values_of(first) == fresh_values_of(first)
