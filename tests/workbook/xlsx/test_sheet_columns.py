@@ -199,3 +199,36 @@ def test_a_row_of_thousands_of_digits_is_one_line_naming_the_sheet(tmp_path, bod
     book = book_with(tmp_path, body)
     with pytest.raises(BookError, match=r"^Model!"):
         recalculate(book, "auto", formula_cells(book))
+
+
+# Defects between number cells, outside them or around sheetData: expat checks the part with its number cells
+# taken out, so each must still be found and named as the expat path names it.
+MALFORMED_AROUND_NUMBER_CELLS = {
+    "a repeated row attribute": '<row r="1" spans="1:3" spans="1:3"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>',
+    "a < in a row attribute": '<row r="1" x="<"><c r="A1"><v>1</v></c></row>',
+    "a bare & in a formula": '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f>A1&B1</f><v>1</v></c><c r="C1"><v>2</v></c></row>',
+    "an unknown entity in a formula": '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f>A1&nope;</f></c></row>',
+    "a control character in a formula": '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f>A1\x01</f></c><c r="C1"><v>2</v></c></row>',
+    "]]> in a formula": '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f>A1]]&gt;</f></c><c r="B2"><f>]]></f></c></row>',
+    "a row never closed": '<row r="1"><c r="A1"><v>1</v></c><row r="2"><c r="A2"><v>2</v></c></row>',
+    "a close tag without its row": '<c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>',
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED_AROUND_NUMBER_CELLS))
+def test_a_defect_around_number_cells_is_named_as_the_expat_path_names_it(name):
+    data = sheet(MALFORMED_AROUND_NUMBER_CELLS[name])
+    with pytest.raises(BookError) as expected:
+        _scan_with_expat(data, "Model")
+    with pytest.raises(BookError) as got:
+        scan_sheet(data, "Model")
+    assert str(got.value) == str(expected.value)
+
+
+def test_a_defect_after_sheet_data_is_named_as_the_expat_path_names_it():
+    data = sheet(rows('<c r="A1"><v>1</v></c><c r="B1"><v>2</v></c>')).replace(b"</worksheet>", b"</worksheet")
+    with pytest.raises(BookError) as expected:
+        _scan_with_expat(data, "Model")
+    with pytest.raises(BookError) as got:
+        scan_sheet(data, "Model")
+    assert str(got.value) == str(expected.value)
