@@ -22,6 +22,7 @@ nothing else; mixed with cells of this book it is refused.
 from __future__ import annotations
 
 import bisect
+import os
 import re
 import threading
 from itertools import compress, repeat
@@ -775,6 +776,18 @@ def plan_key(book: Workbook, cells, facts: WorkbookFacts, fallback: bool) -> tup
 # order instead of working them out again. One at a time, so a thread that finds it taken makes its own.
 _last: list[tuple[tuple, Engine]] = []
 _last_lock = threading.Lock()
+
+
+def _after_fork_in_child():
+    """A pool worker starts with no kept engine and a lock of its own: another thread of the parent may
+    have held the lock at the fork, and would never release it in the child."""
+    global _last_lock
+    _last_lock = threading.Lock()
+    _last.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def forget_plans() -> None:

@@ -170,3 +170,20 @@ def test_a_book_whose_values_are_refused_on_reuse_lets_the_kept_engine_go(tmp_pa
     # released, as after a failed run: its closures refer back to it, and a refresh pauses the collector
     assert kept_engine() is None and engine.nodes == {} and engine._compiled == {}
     assert values_of(first) == fresh_values_of(first)
+
+
+def test_a_forked_worker_starts_without_the_parent_s_engine_or_its_lock(tmp_path):
+    import os
+
+    values_of(model(tmp_path / "a.xlsx", 5))
+    assert kept_engine() is not None
+    fast_engine._last_lock.acquire()          # as if another thread of the parent were computing at the fork
+    try:
+        pid = os.fork()
+        if pid == 0:                          # the child: free to compute, no engine carried over
+            code = 0 if kept_engine() is None and fast_engine._last_lock.acquire(timeout=5) else 1
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        fast_engine._last_lock.release()
+    assert os.WEXITSTATUS(status) == 0
