@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -91,10 +92,9 @@ def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = N
     cells in ``inputs`` (text goes in as an inline string, since the shared-string table is left as is).
     New elements use the prefix of the cell they go in (``<x:v>`` in an ``<x:c>``).
 
-    A start tag gets its ``t`` attribute set or removed as ``with_attributes`` does it. Tags are
-    ``<c r="REF"`` and a rest (`` s="4" t="str">``) that many cells share, and the r attribute is never
-    the one changed, so each distinct (rest, type) is retyped once and the result reused; a tag of any
-    other shape goes through ``with_attributes`` itself."""
+    Each cell written replaces one span of the old bytes. Most hold a finite float and keep their start
+    tag, so only their ``<v>`` changes: ``_plain_spans`` finds those spans and texts for all of them at
+    once. Every other cell goes through ``_general_span``, one at a time."""
     inputs = inputs or {}
     if cells is None:
         cells = scan_cells(data, where, keep_empty=set(inputs))
@@ -102,84 +102,184 @@ def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = N
         # Empty cells are not kept by a plain scan; an input may be one (a blank input cell).
         cells = scan_cells(data, where, keep_empty=set(inputs))
     chosen = _chosen(cells, values, inputs)
-    # The new sheet is joined once from views of the old bytes: no copy per piece. A tag that keeps its
-    # bytes is not cut out: the view runs on through it.
-    view, out, position = memoryview(data), [], 0
-    append = out.append
-    retyped: dict[str | None, dict[bytes, bytes | None]] = {None: {}}  # {type: {rest: new rest or None}}
-    plain = retyped[None]
-    prefix_seen, opening, v_open, v_close = b"", b'<c r="', b"<v>", b"</v>"
-    for cell in chosen:
-        ref, start, end, prefix = cell.ref, cell.tag_start, cell.tag_end, cell.prefix
-        if ref in inputs:
-            if cell.formula is not None:
-                raise BookError(f"{where}!{ref} holds a formula, not an input value")
-            cell_type, text = encode(inputs[ref])
-            cell_type, v = _value_xml(prefix, cell_type, text, inline=True)
-            tag = _retype(data[start:end], cell_type)
-            if cell.self_closing:
-                out += [view[position:start], tag[:-2].rstrip(), b">", v, b"</" + prefix + b"c>"]
-                position = end
-            else:
-                close = data.index(b"</" + prefix + b"c>", end)
-                out += [view[position:start], tag, v]
-                position = close
-            continue
-        value = values[ref]
-        if prefix != prefix_seen:
-            prefix_seen, opening = prefix, b"<" + prefix + b'c r="'
-            v_open, v_close = b"<" + prefix + b"v>", b"</" + prefix + b"v>"
-        if type(value) is float and value - value == 0.0:  # encode()'s first case, inline
-            cell_type, table = None, plain
-            v = v_open + (str(int(value)) if value.is_integer() and -1e15 < value < 1e15
-                          else repr(value).upper()).encode() + v_close
-        else:
-            cell_type, text = encode(value)
-            table = retyped.get(cell_type)
-            if table is None:
-                table = retyped[cell_type] = {}
-            v = v_open + text.encode() + v_close
-        # The tag: its rest after r="REF" looked up, or retyped once for all the tags that share it.
-        quote = data.find(b'"', start + len(opening), end) if data.startswith(opening, start) else -1
-        rest = data[quote + 1:end] if quote > 0 else None
-        new = table.get(rest, _UNSEEN)
-        if new is _UNSEEN:
-            new = table[rest] = _retyped_rest(rest, cell_type) if rest is not None else _GENERAL
-        if new is None:
-            tag = None  # the start tag stays as it is
-        elif new is _GENERAL:
-            old = data[start:end]
-            tag = _retype(old, cell_type)
-            if tag == old:
-                tag = None
-        else:
-            tag = data[start:quote + 1] + new
-        if cell.self_closing:
-            if tag is None:
-                tag = data[start:end]
-            out += [view[position:start], tag[:-2].rstrip(), b">", v, b"</" + prefix + b"c>"]
-            position = end
-            continue
-        if cell.value_start is not None:
-            until, after = cell.value_start, cell.value_end
-        elif cell.formula_end is not None:
-            until = after = cell.formula_end
-        else:
-            raise BookError(f"{where}!{ref}: neither a formula nor a cached value to replace")
-        if tag is None:
-            append(view[position:until])
-        else:
-            out += [view[position:start], tag, view[end:until]]
-        append(v)
-        position = after
-    missing = (values.keys() | inputs.keys()) - {cell.ref for cell in chosen}
-    if missing:
+    refs = [cell.ref for cell in chosen]
+    count = len(chosen)
+    plain = _plain_spans(data, chosen, refs, values) if count and not inputs else None
+    others, starts, stops, news = plain or (range(count), [0] * count, [0] * count, [None] * count)
+    retyped: dict[str | None, dict[bytes, bytes | None]] = {None: {}}
+    for i in others:  # in sheet order, so that the first cell refused is the first in the sheet
+        starts[i], stops[i], news[i] = _general_span(data, chosen[i], values, inputs, where, retyped)
+    found = set(refs)
+    if len(found) != (len(values.keys() | inputs.keys()) if inputs else len(values)):
+        missing = (values.keys() | inputs.keys()) - found
         raise BookError(f"{where}: cells {', '.join(sorted(missing)[:5])} are not in the sheet")
-    out.append(view[position:])
-    return b"".join(out)
+    # The new sheet is joined once from views of the old bytes between the spans: no copy per piece.
+    view = memoryview(data)
+    pieces = [None] * (2 * count + 1)
+    pieces[0::2] = map(view.__getitem__, map(slice, [0, *stops], [*starts, len(data)]))
+    pieces[1::2] = news
+    return b"".join(pieces)
+
+
+def _plain_spans(data: bytes, chosen: list, refs: list, values: dict) -> tuple | None:
+    """(the other cells' indices, starts, stops, new bytes) for the cells whose start tag is exactly
+    ``<c r="REF">`` with `` s="STYLE"`` and `` t="TYPE"`` as recorded: mostly only their <v> changes (its
+    span is the old <v>, or the empty place after </f>); where the type changes the span begins at the tag,
+    spelt anew as ``with_attributes`` would spell it. Finite floats, most values, are spelt all at once.
+    The other cells' spans are left for the caller to fill. None when the cells' prefixes differ, the
+    prefix holds an "e" (the texts are uppercased whole) or a reference, style or type holds a quote
+    (which would end an attribute early) or a "<" (which would hide where an expected tag begins)."""
+    count = len(chosen)
+    prefix = chosen[0].prefix
+    p = prefix.decode()
+    opening = f'<{p}c r="'
+    if [cell.prefix for cell in chosen].count(prefix) != count or "e" in p.lower() or '"' in "".join(refs):
+        return None
+    styles = [cell.style for cell in chosen]
+    kinds = [cell.cell_type for cell in chosen]
+    plain_kinds = kinds.count(None) == count
+    if plain_kinds and styles.count(None) == count:
+        expected = opening + f'">{opening}'.join(refs) + '">'
+    else:
+        # Each tag as opening, REF, its style part, its type part (which the next tag's opening ends).
+        style_parts = {style: '"' if style is None else f'" s="{style}"' for style in set(styles)}
+        kind_parts = {kind: ">" + opening if kind is None else f' t="{kind}">{opening}' for kind in set(kinds)}
+        if any('"' in text for text in chain(style_parts, kind_parts) if text is not None):
+            return None
+        parts = [None] * (3 * count)
+        parts[0::3], parts[1::3] = refs, map(style_parts.__getitem__, styles)
+        parts[2::3] = map(kind_parts.__getitem__, kinds)
+        expected = (opening + "".join(parts))[:-len(opening)]
+    expected = np.frombuffer(expected.encode(), dtype=np.uint8)
+    begins = np.flatnonzero(expected == ord("<"))
+    if len(begins) != count:
+        return None
+    lengths = np.diff(begins, append=len(expected))
+    starts = np.array([cell.tag_start for cell in chosen], dtype=np.int64)
+    kept = np.array([cell.tag_end for cell in chosen], dtype=np.int64) - starts == lengths
+    # The expected tags laid over the sheet's bytes where the cells' tags start, a block of cells at a
+    # time (an index a byte: a whole sheet's at once would be a large array).
+    buf = np.frombuffer(data, dtype=np.uint8)
+    for first in range(0, count, _BLOCK):
+        sizes, begin = lengths[first:first + _BLOCK], begins[first]
+        places = np.repeat(starts[first:first + _BLOCK] - (begins[first:first + _BLOCK] - begin), sizes)
+        places += np.arange(len(places))
+        same = buf[np.minimum(places, len(data) - 1)] == expected[begin:begin + len(places)]
+        if not same.all():
+            kept[first + np.repeat(np.arange(len(sizes)), sizes)[~same]] = False
+    until = [cell.value_start for cell in chosen]
+    if None in until:
+        until = [cell.value_start if cell.value_start is not None else cell.formula_end for cell in chosen]
+        stops = [cell.value_end if cell.value_start is not None else cell.formula_end for cell in chosen]
+        if None in until:
+            kept &= np.array([place is not None for place in until])
+    else:
+        stops = [cell.value_end for cell in chosen]
+    given = list(map(values.__getitem__, refs))
+    if set(map(type, given)) == {float}:
+        numbers = np.array(given, dtype=float)
+    else:
+        numbers = np.array([x if type(x) is float else math.nan for x in given], dtype=float)
+    fast = kept & np.isfinite(numbers)
+    which = np.flatnonzero(fast)
+    numbers = numbers[which]
+    whole = (np.floor(numbers) == numbers) & (np.abs(numbers) < 1e15)
+    # Each as encode() spells it: str(int(x)) for a whole number below 1e15, else repr(x).upper().
+    as_int, as_repr = f"<{p}v>%d</{p}v>\0", f"<{p}v>%r</{p}v>\0"
+    form = "".join([as_int if w else as_repr for w in whole.tolist()]) if whole.any() else as_repr * len(which)
+    texts = (form % tuple(given if len(which) == count else numbers.tolist())).replace("e", "E")
+    texts = texts.encode().split(b"\0")
+    texts.pop()
+    if len(which) == count and plain_kinds:
+        return (), until, stops, texts
+    news = [None] * count
+    for i, text in zip(which.tolist(), texts):
+        news[i] = text
+    # The rest: values of other kinds, and cells whose type changes (a t="n" that a float drops, a text
+    # where a number was).
+    others, tails = [], {}
+    rest = np.flatnonzero(~fast).tolist() if plain_kinds else range(count)
+    kept, fast = kept.tolist(), fast.tolist()
+    for i in rest:
+        if not kept[i]:
+            others.append(i)
+            continue
+        kind = kinds[i]
+        if fast[i]:
+            if kind is None:
+                continue
+            new_kind, v = None, news[i]
+        else:
+            try:
+                new_kind, text = encode(given[i])
+            except Exception:        # (left to _general_span, which raises it in sheet order)
+                others.append(i)
+                continue
+            v = b"<" + prefix + b"v>" + text.encode() + b"</" + prefix + b"v>"
+        if new_kind != kind:
+            key = styles[i], new_kind
+            tail = tails.get(key)
+            if tail is None:
+                tail = tails[key] = ('"' + ("" if key[0] is None else f' s="{key[0]}"')
+                                     + ("" if new_kind is None else f' t="{new_kind}"') + ">").encode()
+            cell = chosen[i]
+            v = (opening + refs[i]).encode() + tail + data[cell.tag_end:until[i]] + v
+            until[i] = cell.tag_start
+        news[i] = v
+    return others, until, stops, news
+
+
+def _general_span(data: bytes, cell, values: dict, inputs: dict, where: str, retyped: dict) -> tuple:
+    """(start, stop, new bytes): the span of the old sheet that a cell's new value or input replaces.
+
+    A start tag gets its ``t`` attribute set or removed as ``with_attributes`` does it. Tags are
+    ``<c r="REF"`` and a rest (`` s="4" t="str">``) that many cells share, and the r attribute is never
+    the one changed, so each distinct (rest, type) is retyped once (``retyped``) and the result reused;
+    a tag of any other shape goes through ``with_attributes`` itself."""
+    ref, start, end, prefix = cell.ref, cell.tag_start, cell.tag_end, cell.prefix
+    close = b"</" + prefix + b"c>"
+    if ref in inputs:
+        if cell.formula is not None:
+            raise BookError(f"{where}!{ref} holds a formula, not an input value")
+        cell_type, text = encode(inputs[ref])
+        cell_type, v = _value_xml(prefix, cell_type, text, inline=True)
+        tag = _retype(data[start:end], cell_type)
+        if cell.self_closing:
+            return start, end, tag[:-2].rstrip() + b">" + v + close
+        return start, data.index(close, end), tag + v
+    cell_type, text = encode(values[ref])
+    v = b"<" + prefix + b"v>" + text.encode() + b"</" + prefix + b"v>"
+    table = retyped.setdefault(cell_type, {})
+    opening = b"<" + prefix + b'c r="'
+    quote = data.find(b'"', start + len(opening), end) if data.startswith(opening, start) else -1
+    rest = data[quote + 1:end] if quote > 0 else None
+    new = table.get(rest, _UNSEEN)
+    if new is _UNSEEN:
+        new = table[rest] = _retyped_rest(rest, cell_type) if rest is not None else _GENERAL
+    if new is None:
+        tag = None  # the start tag stays as it is
+    elif new is _GENERAL:
+        old = data[start:end]
+        tag = _retype(old, cell_type)
+        if tag == old:
+            tag = None
+    else:
+        tag = data[start:quote + 1] + new
+    if cell.self_closing:
+        return start, end, (data[start:end] if tag is None else tag)[:-2].rstrip() + b">" + v + close
+    if cell.value_start is not None:
+        until, after = cell.value_start, cell.value_end
+    elif cell.formula_end is not None:
+        until = after = cell.formula_end
+    else:
+        raise BookError(f"{where}!{ref}: neither a formula nor a cached value to replace")
+    if tag is None:
+        return until, after, v
+    return start, after, tag + data[end:until] + v
 
 
 _UNSEEN, _GENERAL = object(), object()
+_BLOCK = 1 << 14
 
 
 def _retyped_rest(rest: bytes, cell_type: str | None):
@@ -216,14 +316,14 @@ def set_calc_properties(data: bytes, where: str = "xl/workbook.xml") -> bytes:
 
 
 def _cells_to_write(book: Workbook, sheet: str, values: dict, inputs: dict) -> list:
-    """The sheet's records, without its plain number cells when no cell to write is one of them (formula
-    cells never are; an input or an array formula's other cells may be)."""
+    """The records of the cells to write when none is a plain number cell (formula cells never are; an
+    input or an array formula's other cells may be), else every record of the sheet."""
     if not inputs:
         scanned = book.sheet_cells(sheet)
-        records = scanned.records
-        if (sum(1 for cell in records if cell.ref in values) == len(values)
-                and values.keys().isdisjoint(scanned.number_refs)):   # (a number cell may repeat a reference)
-            return records
+        chosen = [cell for cell in scanned.records if cell.ref in values]
+        # (a number cell may repeat a reference; a set answers faster than the dict's keys)
+        if len(chosen) == len(values) and set(values).isdisjoint(scanned.number_refs):
+            return chosen
     return book.cells(sheet)
 
 
