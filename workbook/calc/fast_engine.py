@@ -104,10 +104,12 @@ class Engine:
         except BookError as error:          # the sheet of the cell it names
             sheet = next(cell.sheet for cell in cells if len(cell.ref) - len(cell.ref.rstrip(_DIGITS)) > LONGEST_ROW)
             raise BookError(f"{sheet}!{error}") from None
-        self._keys = list(zip(map(itemgetter(0), cells), rows, cols))
+        self._keys = []                                # each cell's key, in the cells' order (see ``again``)
         for cell, row, col in zip(cells, rows, cols):
             node = Node(cell, row, col)
-            self.nodes[(cell.sheet, row, col)] = node
+            key = (cell.sheet, row, col)
+            self._keys.append(key)
+            self.nodes[key] = node
             if cell.spill and ":" in cell.spill:
                 for ref in pkg.range_cells(cell.spill):
                     r, c = pkg.split_cell(ref)
@@ -130,15 +132,20 @@ class Engine:
         place, since the compiled closures hold them."""
         self._forget_values()
         self.book, self.facts = book, facts
-        nodes = self.nodes
-        for cell, key in zip(cells, self._keys):   # in the sheet's order: a repeated cell keeps the last
-            nodes[key].cached = cell.cached
+        if self._external:                        # the stored values those cells keep, this book's
+            nodes = self.nodes
+            for cell, key in zip(cells, self._keys):   # in the sheet's order: a repeated cell keeps the last
+                node = nodes[key]
+                if node.kept:
+                    node.cached = cell.cached
         self._load()
 
     def _forget_values(self):
         for store in (self.values, self.blocks, self.batch_numbers, self.stored_numbers):
             store.clear()
         self._fallback = self.index = self.book = None
+        for node in self._external:
+            node.cached = None
 
     # -- the workbook's values --
 
@@ -314,6 +321,8 @@ class Engine:
         """{sheet: {cell: value}} for every formula cell and array-range cell."""
         if self.steps is None:
             self.steps = self._planned()
+            for node in self.nodes.values():     # only a kept cell reads its stored value, when it is planned
+                node.cached = None               # or made ready again: the kept engine holds none of them
         else:
             for node in self._external:          # this book's stored values
                 self._keep(node)
@@ -768,7 +777,8 @@ def plan_key(book: Workbook, cells, facts: WorkbookFacts, fallback: bool) -> tup
     """Everything the compiled shapes and the order of computation depend on: every formula cell (sheet,
     reference, formula, array range, dynamic or not), the sheets, the defined names, the date system,
     and whether formulas may fall back. Values and stored results are not in it."""
-    return fallback, tuple(book.sheet_parts), facts, list(map(itemgetter(0, 1, 2, 3, 4), cells))
+    # A list per field rather than a tuple per cell: the kept key costs a pointer per field and cell.
+    return (fallback, tuple(book.sheet_parts), facts) + tuple(list(map(itemgetter(k), cells)) for k in range(5))
 
 
 # The engine of the last book computed, its values forgotten: the next book with the same plan_key (the
@@ -776,6 +786,7 @@ def plan_key(book: Workbook, cells, facts: WorkbookFacts, fallback: bool) -> tup
 # order instead of working them out again. One at a time, so a thread that finds it taken makes its own.
 _last: list[tuple[tuple, Engine]] = []
 _last_lock = threading.Lock()
+KEPT_AT_MOST = 50_000         # formula cells of a book whose plan is kept (it holds about 200 bytes a cell)
 
 
 def _after_fork_in_child():
@@ -815,6 +826,9 @@ def evaluate(book: Workbook, cells, *, fallback: bool = True) -> dict[str, dict]
     except BaseException:
         engine.release()
         raise
+    if len(cells) > KEPT_AT_MOST:
+        engine.release()
+        return result
     engine._forget_values()
     with _last_lock:
         for _, old in _last:

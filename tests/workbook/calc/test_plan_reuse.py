@@ -187,3 +187,13 @@ def test_a_forked_worker_starts_without_the_parent_s_engine_or_its_lock(tmp_path
     finally:
         fast_engine._last_lock.release()
     assert os.WEXITSTATUS(status) == 0
+
+
+def test_the_plan_of_a_book_past_the_limit_is_not_kept(tmp_path, monkeypatch):
+    path = model(tmp_path / "a.xlsx", 6)
+    fast_engine.forget_plans()
+    monkeypatch.setattr(fast_engine, "KEPT_AT_MOST", 10)
+    expected = values_of(path)
+    assert kept_engine() is None
+    monkeypatch.setattr(fast_engine, "KEPT_AT_MOST", 10 ** 9)
+    assert values_of(path) == expected and kept_engine() is not None
