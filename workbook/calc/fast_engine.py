@@ -786,7 +786,11 @@ def plan_key(book: Workbook, cells, facts: WorkbookFacts, fallback: bool) -> tup
 # order instead of working them out again. One at a time, so a thread that finds it taken makes its own.
 _last: list[tuple[tuple, Engine]] = []
 _last_lock = threading.Lock()
-KEPT_AT_MOST = 50_000         # formula cells of a book whose plan is kept (it holds about 200 bytes a cell)
+# Cells of a book whose plan is kept: its formula cells and the cells of its array ranges, since the plan
+# holds an entry for each (one range may have 2,000,000). Kept, a cell costs about 450 bytes once the
+# book is gone (its key's strings included); more where many shapes hold their own closures (1.3 KB a
+# cell in the template, 782 shapes).
+KEPT_AT_MOST = 50_000
 
 
 def _after_fork_in_child():
@@ -813,10 +817,10 @@ def evaluate(book: Workbook, cells, *, fallback: bool = True) -> dict[str, dict]
     """{sheet: {cell: value}} for every formula cell and array-range cell; with ``fallback`` False a
     formula outside the fast evaluator raises ``Unsupported`` naming its cell."""
     facts = workbook_facts(book)
-    key = plan_key(book, cells, facts, fallback)
+    key = plan_key(book, cells, facts, fallback) if len(cells) <= KEPT_AT_MOST else None   # (else never kept)
     kept = None
     with _last_lock:
-        if _last and _last[0][0] == key:
+        if key is not None and _last and _last[0][0] == key:
             kept = _last.pop()[1]
     engine = Engine(book, cells, fallback=fallback, facts=facts) if kept is None else kept
     try:
@@ -826,7 +830,7 @@ def evaluate(book: Workbook, cells, *, fallback: bool = True) -> dict[str, dict]
     except BaseException:
         engine.release()
         raise
-    if len(cells) > KEPT_AT_MOST:
+    if key is None or len(cells) + len(engine.members) > KEPT_AT_MOST:
         engine.release()
         return result
     engine._forget_values()

@@ -197,3 +197,34 @@ def test_the_plan_of_a_book_past_the_limit_is_not_kept(tmp_path, monkeypatch):
     assert kept_engine() is None
     monkeypatch.setattr(fast_engine, "KEPT_AT_MOST", 10 ** 9)
     assert values_of(path) == expected and kept_engine() is not None
+
+
+def test_the_cells_of_array_ranges_count_toward_the_limit(tmp_path, monkeypatch):
+    # Three formula cells, one an array formula over 40 cells: the kept plan would hold an entry for each
+    # of those 40 (up to 2,000,000 for one range), so they count as the formula cells do.
+    path = tmp_path / "array.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("Cells")
+    ws.write_number("A1", 2.0)
+    ws.write_formula("B1", "=A1*2")
+    ws.write_formula("B2", "=B1+1")
+    ws.write_array_formula("C1:C40", "{=A1*3}")
+    book.close()
+    fast_engine.forget_plans()
+    monkeypatch.setattr(fast_engine, "KEPT_AT_MOST", 20)
+    expected = values_of(path)
+    assert kept_engine() is None
+    monkeypatch.setattr(fast_engine, "KEPT_AT_MOST", 43)
+    assert values_of(path) == expected and kept_engine() is not None
+
+
+def test_no_plan_key_is_made_for_a_book_past_the_limit(tmp_path, monkeypatch):
+    path = model(tmp_path / "a.xlsx", 7)
+    fast_engine.forget_plans()
+    monkeypatch.setattr(fast_engine, "KEPT_AT_MOST", 10)
+
+    def refused(*_):
+        raise AssertionError("a key made for a plan that cannot be kept")
+
+    monkeypatch.setattr(fast_engine, "plan_key", refused)
+    assert values_of(path) and kept_engine() is None
