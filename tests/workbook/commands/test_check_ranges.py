@@ -56,3 +56,46 @@ def test_a_range_with_other_digits_gets_range_sizes_error_as_before():
     with pytest.raises(BookError, match="bad cell reference 'B1\u0661'"):
         check_ranges([cell("A1", "SUM(A1:B1\u0661)")])
     check_ranges([cell("A1", 'SUM(A1:B2)&"\u0661\u00e9"')])       # such digits in a string only: no error
+
+
+def ranged_cells(*formulas: str) -> list[FormulaCell]:
+    return [FormulaCell("Model", f"A{i}", formula, None) for i, formula in enumerate(formulas, 1)]
+
+
+def counting_largest_range(monkeypatch) -> list:
+    from workbook.commands import refresh
+
+    calls = []
+    original = refresh.largest_range
+    monkeypatch.setattr(refresh, "largest_range", lambda text: calls.append(1) or original(text))
+    return calls
+
+
+def test_the_formulas_of_the_last_book_passed_are_not_read_again_and_others_are(monkeypatch):
+    calls = counting_largest_range(monkeypatch)
+    check_ranges(ranged_cells("SUM(B1:B9)", "C1*2", "KC_DCF(D1:H1,I1,J1)"))
+    check_ranges(ranged_cells("SUM(B1:B9)", "C1*2", "KC_DCF(D1:H1,I1,J1)"))
+    assert len(calls) == 1
+    with pytest.raises(BookError, match=r"^Model!A2: the range B1:XFD1048576"):
+        check_ranges(ranged_cells("SUM(B1:B9)", "SUM(B1:XFD1048576)"))
+    with pytest.raises(BookError, match=r"^Model!A2: the range B1:XFD1048576"):   # refused books are not kept
+        check_ranges(ranged_cells("SUM(B1:B9)", "SUM(B1:XFD1048576)"))
+
+
+def test_the_benchmark_s_first_book_of_a_process_checks_the_ranges(tmp_path, monkeypatch):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+    try:
+        from refresh import cells_book, first_of_a_process
+    finally:
+        sys.path.pop(0)
+    from workbook.commands.refresh import refresh_book
+
+    path = tmp_path / "cells.xlsx"
+    cells_book(path, 20, native=False)
+    refresh_book(path)
+    calls = counting_largest_range(monkeypatch)
+    first_of_a_process(path)
+    assert len(calls) == 1
