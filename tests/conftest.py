@@ -14,6 +14,20 @@ from workbook.calc import libreoffice
 from workbook.commands.build import build
 
 EXAMPLE_DATA = Path(__file__).parent / "workbook" / "data" / "example_company.toml"
+
+
+def bench_refresh():
+    """bench/refresh.py as a module (bench is no package): its books and helpers, for tests of them."""
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    try:
+        return importlib.import_module("refresh")
+    finally:
+        sys.path.pop(0)
+
+
 needs_libreoffice = pytest.mark.libreoffice
 """Marks a test that runs LibreOffice: skipped, with the reason, where soffice is missing; deselect them
 day to day with ``scripts/test -m 'not libreoffice'`` (``.ci/run`` runs everything)."""

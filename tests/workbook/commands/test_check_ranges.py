@@ -83,19 +83,13 @@ def test_the_formulas_of_the_last_book_passed_are_not_read_again_and_others_are(
 
 
 def test_the_benchmark_s_first_book_of_a_process_checks_the_ranges(tmp_path, monkeypatch):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
-    try:
-        from refresh import cells_book, first_of_a_process
-    finally:
-        sys.path.pop(0)
+    from tests.conftest import bench_refresh
     from workbook.commands.refresh import refresh_book
 
+    bench = bench_refresh()
     path = tmp_path / "cells.xlsx"
-    cells_book(path, 20, native=False)
+    bench.cells_book(path, 20, native=False)
     refresh_book(path)
     calls = counting_largest_range(monkeypatch)
-    first_of_a_process(path)
+    bench.first_of_a_process(path)
     assert len(calls) == 1

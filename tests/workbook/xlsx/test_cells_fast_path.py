@@ -302,14 +302,10 @@ def test_the_error_of_the_earliest_fault_wins_as_before():
 
 
 def test_the_benchmark_sheet(tmp_path):
-    import sys
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
-    try:
-        from refresh import cells_book
-    finally:
-        sys.path.pop(0)
+    from tests.conftest import bench_refresh
+
     path = tmp_path / "cells.xlsx"
-    cells_book(path, 300, native=False)
+    bench_refresh().cells_book(path, 300, native=False)
     records = assert_fast(sheet_parts(path)["xl/worksheets/sheet1.xml"])
     assert len(records) == 2400 and records[7].formula == "KC_DCF(A1:E1,F1,G1)"
 
