@@ -5,6 +5,7 @@ any change to what the plan depends on makes a new plan."""
 from __future__ import annotations
 
 import random
+import zipfile
 
 import pytest
 import xlsxwriter
@@ -46,6 +47,18 @@ def values_of(path):
 def fresh_values_of(path):
     fast_engine.forget_plans()
     return values_of(path)
+
+
+def with_sheet_replaced(source, target, old: bytes, new: bytes):
+    """A copy of ``source`` whose first sheet has ``old`` replaced by ``new`` (its formulas unchanged)."""
+    with zipfile.ZipFile(source) as book, zipfile.ZipFile(target, "w") as out:
+        for info in book.infolist():
+            data = book.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert old in data
+                data = data.replace(old, new)
+            out.writestr(info, data)
+    return target
 
 
 def kept_engine():
@@ -119,18 +132,9 @@ def test_a_failed_book_keeps_no_plan_and_the_next_book_is_right(tmp_path):
 def test_the_external_value_is_still_required_on_reuse(tmp_path):
     first = model(tmp_path / "a.xlsx", 1)
     values_of(first)
-    lacking = model(tmp_path / "b.xlsx", 1)
     # the same formulas, the stored value of the external formula removed
-    import zipfile
-
-    patched = tmp_path / "c.xlsx"
-    with zipfile.ZipFile(lacking) as source, zipfile.ZipFile(patched, "w") as out:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"<f>[1]Sheet1!A1</f><v>5.0</v>", b"<f>[1]Sheet1!A1</f>")
-                assert b"<f>[1]Sheet1!A1</f></c>" in data
-            out.writestr(info, data)
+    patched = with_sheet_replaced(model(tmp_path / "b.xlsx", 1), tmp_path / "c.xlsx",
+                                  b"<f>[1]Sheet1!A1</f><v>5.0</v></c>", b"<f>[1]Sheet1!A1</f></c>")
     engine = kept_engine()
     with pytest.raises(BookError, match="reads another workbook and has no stored value"):
         values_of(patched)
@@ -138,8 +142,6 @@ def test_the_external_value_is_still_required_on_reuse(tmp_path):
 
 
 def test_refreshing_a_book_twice_writes_the_same_bytes_as_a_new_engine(tmp_path):
-    import zipfile
-
     source = model(tmp_path / "a.xlsx", 4)
     fast_engine.forget_plans()
     refresh_book(source, tmp_path / "fresh.xlsx")
@@ -152,19 +154,12 @@ def test_refreshing_a_book_twice_writes_the_same_bytes_as_a_new_engine(tmp_path)
 
 
 def test_a_book_whose_values_are_refused_on_reuse_lets_the_kept_engine_go(tmp_path):
-    import zipfile
-
     first = model(tmp_path / "a.xlsx", 1)
     values_of(first)
     engine = kept_engine()
-    refused = tmp_path / "b.xlsx"              # the same formulas, H2 a logical value Excel never writes
-    with zipfile.ZipFile(first) as source, zipfile.ZipFile(refused, "w") as out:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b'<c r="H2"><v>0.01</v></c>', b'<c r="H2" t="b"><v>7</v></c>')
-                assert b'<v>7</v>' in data
-            out.writestr(info, data)
+    # the same formulas, H2 a logical value Excel never writes
+    refused = with_sheet_replaced(first, tmp_path / "b.xlsx", b'<c r="H2"><v>0.01</v></c>',
+                                  b'<c r="H2" t="b"><v>7</v></c>')
     with pytest.raises(BookError, match=r"Cells!H2: the logical value '7' is neither 0 nor 1"):
         values_of(refused)
     # released, as after a failed run: its closures refer back to it, and a refresh pauses the collector
