@@ -98,6 +98,7 @@ def write_session(book: str | Path, output: str | Path | None = None, *, force: 
 
 
 _passed: list[str] = []                 # the ranged formulas of the last book check_ranges passed in one pass
+_REMEMBERED_AT_MOST = 50_000            # ranged formulas; a larger book's are not held for the process's life
 
 
 def check_ranges(cells: list[FormulaCell]) -> None:
@@ -109,7 +110,7 @@ def check_ranges(cells: list[FormulaCell]) -> None:
     text = "\n".join(ranged)
     # (Digits other than 0-9 in a range make range_size raise: the formulas are read one by one then.)
     if ranged and (text.isascii() or not _OTHER_DIGIT.search(text)) and largest_range(text) <= pkg.MAX_RANGE_CELLS:
-        _passed[:] = ranged
+        _passed[:] = ranged if len(ranged) <= _REMEMBERED_AT_MOST else ()
         return
     for cell in cells:
         if ":" not in cell.formula:

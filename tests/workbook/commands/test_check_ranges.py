@@ -93,3 +93,13 @@ def test_the_benchmark_s_first_book_of_a_process_checks_the_ranges(tmp_path, mon
     calls = counting_largest_range(monkeypatch)
     bench.first_of_a_process(path)
     assert len(calls) == 1
+
+
+def test_a_book_of_more_ranged_formulas_than_remembered_is_read_every_time(monkeypatch):
+    from workbook.commands import refresh
+
+    monkeypatch.setattr(refresh, "_REMEMBERED_AT_MOST", 2)
+    calls = counting_largest_range(monkeypatch)
+    for _ in range(2):
+        check_ranges(ranged_cells("SUM(B1:B9)", "SUM(C1:C9)", "SUM(D1:D9)"))
+    assert len(calls) == 2 and refresh._passed == []
