@@ -120,10 +120,11 @@ class Engine:
         """Let go of everything computed: the compiled closures refer back to the engine, and without this
         the whole engine (every value, every cell) would wait for Python's cycle collector, which a
         refresh pauses (``workbook.commands.refresh``)."""
-        for store in (self.values, self.blocks, self.batch_numbers, self.stored_numbers, self._definitions,
-                      self._compilers, self._compiled, self.nodes, self.members, self._external, self._keys):
+        self._forget_values()
+        for store in (self._definitions, self._compilers, self._compiled, self.nodes, self.members, self._external,
+                      self._keys):
             store.clear()
-        self._fallback = self.index = self.steps = None
+        self.steps = None
 
     def again(self, book: Workbook, cells, facts: WorkbookFacts):
         """Ready to compute ``book``, whose formulas, sheets and names are those of the book this engine
