@@ -16,21 +16,18 @@ Parts are UTF-8 here: a UTF-16 part is transcoded when read and, when saved, wri
 from __future__ import annotations
 
 import copy
-import os
 import posixpath
-import struct
 import xml.parsers.expat as expat
 import zipfile
-import zlib
-from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
 from workbook.errors import BookError
+from workbook.xlsx import deflate
 from workbook.xlsx.atomic import atomic_file
 from workbook.xlsx.cells import CellSpan, SheetCells, scan_cells, scan_sheet
 from workbook.xlsx.package import (MAIN_NS, PACKAGE_REL_NS, REL_NS, STRICT_MAIN_NS, WORKSHEET_TYPE, TextPart,
-                                   as_utf8, check_encoding, is_xml_name, open_regular, parse_xml, read_package,
+                                   KEPT_STREAM, as_utf8, check_encoding, is_xml_name, parse_xml, read_package,
                                    xml_parser)
 from workbook.xlsx.references import CELL, split_cell
 from workbook.xlsx.references import range_cells as range_cells_bounded  # (refuses huge ranges)
@@ -62,13 +59,16 @@ def _target(folder: str, target: str) -> str:
 
 class Workbook:
     def __init__(self, path: Path, infos: list[zipfile.ZipInfo], parts: dict[str, bytes], comment: bytes = b"",
-                 forms: dict[str, tuple[TextPart, bytes, bytes]] | None = None):
+                 forms: dict[str, tuple[TextPart, bytes, bytes]] | None = None,
+                 streams: dict[str, bytes] | None = None):
         self.path = Path(path)
         self.infos = infos
         self.parts = parts
         self.comment = comment
         # {member: (how it is stored, its original bytes, the UTF-8 bytes handed out)} for UTF-16 parts.
         self.forms = forms or {}
+        # {member: the deflate stream it was read from} for large members (``read_package``), as stored.
+        self.streams = streams or {}
         self._cells: dict[str, list[CellSpan]] = {}
         self._sheet_cells: dict[str, SheetCells] = {}
         self._by_ref: dict[str, dict[str, CellSpan]] = {}
@@ -78,14 +78,14 @@ class Workbook:
     @classmethod
     def open(cls, path: str | Path) -> "Workbook":
         path = Path(path)
-        infos, raw, comment = read_package(path)
+        infos, raw, comment, streams = read_package(path)
         parts, forms = {}, {}
         for name, data in raw.items():
             utf8, form = as_utf8(path, name, data)
             parts[name] = utf8
             if form is not None:
                 forms[name] = (form, data, utf8)
-        book = cls(path, infos, parts, comment, forms)
+        book = cls(path, infos, parts, comment, forms, {n: (s, raw[n]) for n, s in streams.items()})
         book.validate()
         return book
 
@@ -122,7 +122,7 @@ class Workbook:
                 info = zipfile.ZipInfo(name, date_time=self.infos[0].date_time if self.infos else (1980, 1, 1, 0, 0, 0))
                 info.compress_type = zipfile.ZIP_DEFLATED
                 infos.append(info)
-        return Workbook(self.path, infos, parts, self.comment, self.forms)
+        return Workbook(self.path, infos, parts, self.comment, self.forms, self.streams)
 
     def stored_bytes(self, name: str) -> bytes:
         """A member as it goes into the zip: UTF-16 parts back in UTF-16 (the original bytes if unchanged)."""
@@ -136,11 +136,10 @@ class Workbook:
         """Write every part, in the original order with the original zip headers and comment, atomically
         (through symlinks, to their target). Returns the backup written, if asked for one.
 
-        A member of ``LARGE_MEMBER`` bytes or more whose bytes did not change keeps its compressed stream
-        from the file it was read from, once checked to inflate to exactly those bytes; a changed one is
-        deflated at the fastest level (a quarter of the default's time, a sixth more bytes), in pieces on
-        every core when it is a megabyte or more. Either goes in under the header ``writestr`` would have
-        written for it. Smaller members go through ``writestr`` at zlib's default level (they are quick)."""
+        A member of ``KEPT_STREAM`` bytes or more whose bytes did not change keeps the deflate stream it was
+        read from (``read_package``); a changed one is deflated at the fastest level
+        (``workbook.xlsx.deflate``). Either goes in under the header ``writestr`` would have written for it.
+        Smaller members go through ``writestr`` at zlib's level 1 (they are quick)."""
         streams = self._large_streams()
         with atomic_file(destination, backup=backup) as output:
             with zipfile.ZipFile(output.handle, "w", compresslevel=1) as out:
@@ -158,52 +157,23 @@ class Workbook:
         return output.backup
 
     def _large_streams(self) -> dict[str, tuple[int, bytes]]:
-        """{member: (CRC, compressed stream)} for the large stored or deflated members: the stream kept
-        from the file read when unchanged, else deflated anew."""
-        large = []
+        """{member: (CRC, compressed stream)} for the large stored or deflated members: the stream it was
+        read from when its bytes are unchanged, else deflated anew."""
+        streams = {}
         for info in self.infos:
             data = self.stored_bytes(info.filename)
-            if (len(data) >= LARGE_MEMBER and info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-                    and not info.is_dir() and len(data) * 1.05 <= zipfile.ZIP64_LIMIT):  # (writestr: no ZIP64)
-                large.append((info, data, zlib.crc32(data)))
-        kept = self._kept_streams(large) if large else {}
-        streams = {}
-        for info, data, crc in large:
-            stream = kept.get(info.filename)
-            if stream is None:
-                stream = data if info.compress_type == zipfile.ZIP_STORED else _deflate(data)
-            streams[info.filename] = (crc, stream)
+            if (len(data) < KEPT_STREAM or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+                    or info.is_dir() or len(data) * 1.05 > zipfile.ZIP64_LIMIT):     # (writestr: no ZIP64)
+                continue
+            if info.compress_type == zipfile.ZIP_STORED:
+                streams[info.filename] = (deflate.crc32(data), data)
+                continue
+            stream, inflated = self.streams.get(info.filename, (None, None))
+            if stream is not None and (data is inflated or data == inflated):
+                streams[info.filename] = (info.CRC, stream)     # (checked against the data on reading)
+            else:
+                streams[info.filename] = (deflate.crc32(data), deflate.deflated(data))
         return streams
-
-    def _kept_streams(self, stored: list[tuple[zipfile.ZipInfo, bytes, int]]) -> dict[str, bytes]:
-        """{member: its compressed stream in the file the book was read from} for the members whose bytes
-        are unchanged: same size and CRC as the header read, and a stream there that inflates to exactly
-        these bytes (the file may have been replaced since; anything else is compressed anew)."""
-        candidates = [(info, data) for info, data, crc in stored
-                      if info.file_size == len(data) and getattr(info, "CRC", None) == crc  # (unset on new ones)
-                      and getattr(info, "compress_size", 0) <= len(data) + len(data) // 1000 + 1024]
-        if not candidates:
-            return {}
-        kept = {}
-        try:
-            with open_regular(self.path) as handle:  # (never a pipe put in its place since)
-                size = os.fstat(handle.fileno()).st_size
-                for info, data in candidates:
-                    handle.seek(info.header_offset)
-                    header = handle.read(30)
-                    if len(header) < 30 or header[:4] != b"PK\x03\x04":
-                        continue
-                    method, name_length, extra_length = struct.unpack("<8xH16xHH", header)
-                    start = info.header_offset + 30 + name_length + extra_length
-                    if method != info.compress_type or start + info.compress_size > size:
-                        continue
-                    handle.seek(start)
-                    stream = handle.read(info.compress_size)
-                    if _inflates_to(stream, data, info.compress_type):
-                        kept[info.filename] = stream
-        except (OSError, BookError):
-            return kept
-        return kept
 
     # -- what kind of file this is --
 
@@ -571,42 +541,6 @@ def open_workbook(path: str | Path) -> Workbook:
 
 
 # -- adding members to a zip --
-
-LARGE_MEMBER = 16 * 1024    # smaller members are deflated again: about as quick as checking a kept stream
-PIECE = 512 * 1024          # the least a thread deflates of a large member
-
-
-def _deflate(data: bytes) -> bytes:
-    """Raw deflate at the fastest level; a large member in pieces on every core, each piece ending on a
-    byte boundary (a sync flush) so that the pieces joined are one valid stream."""
-    pieces = min(os.cpu_count() or 1, 8, len(data) // PIECE)
-    if pieces < 2:
-        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
-        return compressor.compress(data) + compressor.flush()
-    step = -(-len(data) // pieces)
-    view = memoryview(data)
-    chunks = [view[i:i + step] for i in range(0, len(data), step)]
-
-    def deflate(chunk, last: bool) -> bytes:
-        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)   # (zlib lets other threads run meanwhile)
-        return compressor.compress(chunk) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
-
-    with ThreadPoolExecutor(len(chunks) - 1) as pool:
-        heads = [pool.submit(deflate, chunk, False) for chunk in chunks[:-1]]
-        tail = deflate(chunks[-1], True)
-        return b"".join([head.result() for head in heads] + [tail])
-
-
-def _inflates_to(stream: bytes, data: bytes, method: int) -> bool:
-    if method == zipfile.ZIP_STORED:
-        return stream == data
-    inflater = zlib.decompressobj(-15)
-    try:
-        out = inflater.decompress(stream, len(data) + 1)
-    except zlib.error:
-        return False
-    return inflater.eof and not inflater.unused_data and not inflater.unconsumed_tail and out == data
-
 
 def _add_compressed(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, crc: int, stream: bytes) -> None:
     """``data``, already compressed (``stream``), added to ``out`` under the header ``writestr`` writes:

@@ -22,16 +22,17 @@ exact (both are encodings of the same characters) and checked to round-trip befo
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 import stat
 import struct
 import xml.parsers.expat as expat
 import zipfile
-import zlib
 from pathlib import Path
 
 from workbook.errors import BookError
+from workbook.xlsx import deflate
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -120,9 +121,11 @@ def open_regular(path: Path, what: str = ""):
     return os.fdopen(fd, "rb")
 
 
-def read_package(path: str | Path) -> tuple[list[zipfile.ZipInfo], dict[str, bytes], bytes]:
-    """(zip entries in order, {member: bytes}, the zip comment) of a workbook, or a BookError saying in one
-    line why it is not one we can read. Members are read under one ``Budget``."""
+def read_package(path: str | Path) -> tuple[list[zipfile.ZipInfo], dict[str, bytes], bytes, dict[str, bytes]]:
+    """(zip entries in order, {member: bytes}, the zip comment, {member: its deflate stream} for the
+    deflated members of ``KEPT_STREAM`` bytes or more) of a workbook, or a BookError saying in one line why
+    it is not one we can read. Members are read under one ``Budget``. (A member written back unchanged
+    reuses its stream: the very bytes it was just inflated from.)"""
     path = Path(path)
     with open_regular(path) as handle:
         head = handle.read(8)
@@ -140,8 +143,9 @@ def read_package(path: str | Path) -> tuple[list[zipfile.ZipInfo], dict[str, byt
             infos = package.infolist()
             check_members(path, infos)
             budget = Budget(path)
-            parts = {info.filename: read_member(package, info.filename, budget) for info in infos}
-            return infos, parts, package.comment
+            streams: dict[str, bytes] = {}
+            parts = {info.filename: read_member(package, info.filename, budget, handle, streams) for info in infos}
+            return infos, parts, package.comment, streams
 
 
 def check_members(path: Path, infos: list[zipfile.ZipInfo]) -> None:
@@ -243,8 +247,11 @@ def is_xml_name(name: str) -> bool:
     return name.lower().endswith((".xml", ".rels"))
 
 
-def read_member(package: zipfile.ZipFile, name: str, budget: Budget) -> bytes:
-    """A member's bytes, inflated chunk by chunk under the size and cell limits; damage is a BookError."""
+def read_member(package: zipfile.ZipFile, name: str, budget: Budget, handle=None,
+                streams: dict[str, bytes] | None = None) -> bytes:
+    """A member's bytes, inflated chunk by chunk under the size and cell limits; damage is a BookError.
+    A deflated member is inflated from ``handle`` (the file ``package`` reads) by ``workbook.xlsx.deflate``,
+    and its stream goes into ``streams`` when it is ``KEPT_STREAM`` bytes or more inflated."""
     path = budget.path
     try:
         info = package.getinfo(name)
@@ -253,11 +260,8 @@ def read_member(package: zipfile.ZipFile, name: str, budget: Budget) -> bytes:
     chunks, size = [], 0
     counting, decoder = is_xml_name(name), None
     try:
-        with package.open(info) as stream:
-            while True:
-                chunk = stream.read(CHUNK_BYTES)
-                if not chunk:
-                    break
+        with _member_chunks(package, info, handle, streams) as stream:
+            for chunk in stream:
                 size += len(chunk)
                 if size > MAX_MEMBER_BYTES:
                     raise BookError(f"{path}: member {name} expands past the {MAX_MEMBER_BYTES:,}-byte limit")
@@ -276,7 +280,7 @@ def read_member(package: zipfile.ZipFile, name: str, budget: Budget) -> bytes:
         raise
     except zipfile.BadZipFile as error:
         raise BookError(f"{path}: member {name} is damaged ({error})") from None
-    except (zlib.error, EOFError) as error:
+    except (*deflate.ERRORS, EOFError) as error:
         raise BookError(f"{path}: member {name} is damaged (its compressed data does not inflate: "
                         f"{error})") from None
     except NotImplementedError as error:
@@ -287,6 +291,65 @@ def read_member(package: zipfile.ZipFile, name: str, budget: Budget) -> bytes:
     if counting and not decoder and budget.bounded is not None:
         budget.bounded.append(data)
     return data
+
+
+KEPT_STREAM = 16 * 1024         # smaller members are deflated again on writing: as quick as keeping them
+_STREAM_STEP = 256 * 1024       # compressed bytes handed to the inflater at a time
+
+
+@contextlib.contextmanager
+def _member_chunks(package: zipfile.ZipFile, info: zipfile.ZipInfo, handle, streams: dict | None):
+    """An iterator of the member's bytes, ``CHUNK_BYTES`` at most at a time: zipfile's reader for members
+    not deflated (or with no handle given), else the deflate stream read from ``handle`` where the local
+    header puts it, inflated piece by piece and checked as zipfile checks it (the header's name, the
+    stream's end, the CRC-32)."""
+    if handle is None or info.compress_type != zipfile.ZIP_DEFLATED:
+        with package.open(info) as stream:
+            yield iter(lambda: stream.read(CHUNK_BYTES), b"")
+        return
+    yield _inflated(info, _deflate_stream(handle, info), streams)
+
+
+def _deflate_stream(handle, info: zipfile.ZipInfo) -> bytes:
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("Bad magic number for file header")
+    name_length, extra_length = struct.unpack("<26xHH", header)
+    name = handle.read(name_length).decode("utf-8" if info.flag_bits & 0x800 else "cp437")
+    if name != info.orig_filename:
+        raise zipfile.BadZipFile(f"File name in directory {info.orig_filename!r} and header {name!r} differ.")
+    handle.seek(extra_length, os.SEEK_CUR)
+    stream = handle.read(info.compress_size)
+    if len(stream) != info.compress_size:
+        raise EOFError("the file ends inside the member's compressed data")
+    return stream
+
+
+def _inflated(info: zipfile.ZipInfo, stream: bytes, streams: dict | None):
+    inflater, crc, size = deflate.inflater(), 0, 0
+    view = memoryview(stream)
+    for start in range(0, len(stream), _STREAM_STEP):
+        pending = view[start:start + _STREAM_STEP]
+        while pending:
+            chunk = inflater.decompress(pending, CHUNK_BYTES)
+            pending = inflater.unconsumed_tail
+            if chunk:
+                crc, size = deflate.crc32(chunk, crc), size + len(chunk)
+                yield chunk
+        if inflater.eof:
+            break
+    chunk = inflater.flush() if not inflater.eof else b""
+    if chunk:
+        crc, size = deflate.crc32(chunk, crc), size + len(chunk)
+        yield chunk
+    if not inflater.eof:
+        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+    if crc != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    # Kept only when the stream is exactly this data's, nothing after it, and the header's size agrees.
+    if streams is not None and size >= KEPT_STREAM and size == info.file_size and not inflater.unused_data:
+        streams[info.filename] = stream
 
 
 class TextPart:
