@@ -99,21 +99,22 @@ class SheetNumbers:
     def __init__(self, engine, sheet: str):
         # The cells stored as plain numbers; any other cell reads as "not a number", so the cells that
         # read it are computed one by one, which is always right.
-        rows, cols, numbers = engine.stored_numbers.get(sheet, ([], [], []))
+        none = np.zeros(0, dtype=np.int64)
+        rows, cols, numbers = engine.stored_numbers.get(sheet, (none, none, none))
         formula_rows, formula_cols = [], []
         for s, r, c in list(engine.nodes) + list(engine.members):
             if s == sheet:
                 formula_rows.append(r)
                 formula_cols.append(c)
-        height = max(max(rows, default=0), max(formula_rows, default=0)) + 1
-        width = max(max(cols, default=0), max(formula_cols, default=0)) + 1
+        height = max(int(rows.max(initial=0)), max(formula_rows, default=0)) + 1
+        width = max(int(cols.max(initial=0)), max(formula_cols, default=0)) + 1
         self.dense = height * width <= self.LARGEST
         if not self.dense:
             return
         self.number = np.zeros((height, width))
         self.is_number = np.zeros((height, width), dtype=bool)
         self.formula = np.zeros((height, width), dtype=bool)
-        at = (np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp))
+        at = (rows.astype(np.intp), cols.astype(np.intp))
         self.number[at] = numbers
         self.is_number[at] = True
         self.formula[formula_rows, formula_cols] = True
@@ -182,6 +183,8 @@ def compute(engine, keys: list) -> dict:
         else:
             numbers = np.zeros((len(nodes), height * width))
             by_cell = np.flatnonzero(good).tolist()
+        if by_cell:
+            engine.numbers_in_values()
         for i in by_cell:                              # computed cells (or a sparse sheet): one by one
             t, lft = int(top[i]), int(left[i])
             area = [get((sheet, r, c)) for r in range(t, t + height) for c in range(lft, lft + width)]

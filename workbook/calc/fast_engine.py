@@ -33,7 +33,8 @@ import numpy as np
 
 from workbook.calc import batches
 from workbook.calc.compiler import Compiler
-from workbook.calc.grammar import LONGEST_ROW, MAX_ROW, Parser, ShapeReader, place_area, references, tokenize
+from workbook.calc.grammar import (LONGEST_ROW, MAX_COLUMN, MAX_ROW, Parser, ShapeReader, place_area, references,
+                                   tokenize)
 from workbook.calc.names import WorkbookFacts, workbook_facts
 from workbook.calc.order import cycle, dependency_order
 from workbook.calc.values import (ERRORS, MISSING, NA, VALUE, Areas, External, Ref, Refused, Unsupported, iso_serial,
@@ -88,6 +89,7 @@ class Engine:
         self.blocks: dict[tuple, np.ndarray] = {}
         self.batch_numbers: dict = {}                   # sheet -> batches.SheetNumbers, made when needed
         self.stored_numbers: dict[str, tuple] = {}      # sheet -> (rows, columns, numbers) of its number cells
+        self._columns: list[tuple] = []                 # number cells not yet in ``values`` (numbers_in_values)
         self._definitions: dict[str, tuple] = {}
         self._compilers: dict[tuple, Compiler] = {}
         self._compiled: dict[tuple, Compiled] = {}
@@ -142,7 +144,7 @@ class Engine:
         self._load()
 
     def _forget_values(self):
-        for store in (self.values, self.blocks, self.batch_numbers, self.stored_numbers):
+        for store in (self.values, self.blocks, self.batch_numbers, self.stored_numbers, self._columns):
             store.clear()
         self._fallback = self.index = self.book = None
         for node in self._external:
@@ -158,27 +160,52 @@ class Engine:
 
     def _load_columns(self, sheet: str, found) -> bool:
         """The sheet's values, its plain number cells taken as columns; False (nothing stored) when a number
-        cell is not a finite number or a cell appears twice: then ``_load_cells`` reads the sheet in order."""
+        cell is not a finite number, or the cells are not in sheet order (a cell written twice among them):
+        then ``_load_cells`` reads the sheet in order, which keeps a repeated cell's last value. The number
+        cells go into ``values`` only when something reads them there (``numbers_in_values``)."""
         try:
             numbers = found.number_values()
         except ValueError:
             return False
-        if not np.isfinite(np.array(numbers)).all():
+        array = np.array(numbers)
+        if not np.isfinite(array).all():
+            return False
+        try:
+            rows, cols = found.number_positions()
+        except (ValueError, OverflowError):      # a row too long to convert: read in order, which names it
+            return False
+        if rows.max() > MAX_ROW or cols.max() > MAX_COLUMN:
+            return False
+        at = rows * (MAX_COLUMN + 1) + cols
+        if not (at[1:] > at[:-1]).all():
             return False
         values = {}
         self._load_cells(sheet, found.records, values)
+        if values:                               # another cell at a number cell's place: written twice
+            other = np.array([r * (MAX_COLUMN + 1) + c for _, r, c in values], dtype=np.int64)
+            found_at = np.minimum(np.searchsorted(at, other), len(at) - 1)
+            if (at[found_at] == other).any():
+                return False
         records_rows, records_cols, records_numbers = self.stored_numbers[sheet]
-        try:
-            rows, cols = found.number_positions()
-        except ValueError:                       # a row too long to convert: read in order, which names it
-            return False
-        before = len(values)
-        values.update(zip(zip(repeat(sheet), rows, cols), numbers))
-        if len(values) != before + len(numbers):
-            return False                         # a cell written twice: the last one counts, read in order
         self.values.update(values)
-        self.stored_numbers[sheet] = (records_rows + rows, records_cols + cols, records_numbers + numbers)
+        self._columns.append((sheet, rows, cols, numbers))
+        self.stored_numbers[sheet] = (np.concatenate([records_rows, rows]), np.concatenate([records_cols, cols]),
+                                      np.concatenate([records_numbers, array]))
         return True
+
+    def numbers_in_values(self):
+        """The number cells held as columns put into ``values``, once. Only a cell computed alone (its
+        closures read ``values``) or a batch that reads cells one by one needs them there, so a sheet whose
+        formulas are all batches never builds them. A value already there (a formula's, at a number cell's
+        place) stays."""
+        values = self.values
+        for sheet, rows, cols, numbers in self._columns:
+            fresh = dict(zip(zip(repeat(sheet), rows.tolist(), cols.tolist()), numbers))
+            if not fresh.keys().isdisjoint(values.keys()):
+                for key in fresh.keys() & values.keys():
+                    del fresh[key]
+            values.update(fresh)
+        self._columns.clear()
 
     def _load_cells(self, sheet: str, cells, values: dict | None = None):
         """The values of ``cells`` (records, in sheet order) into ``values`` (default the engine's)."""
@@ -222,7 +249,8 @@ class Engine:
         values.update(zip(zip(repeat(sheet), rows, cols), found))
         if not all(plain):                   # the plain number cells only
             rows, cols, found = (list(compress(column, plain)) for column in (rows, cols, found))
-        self.stored_numbers[sheet] = (rows, cols, found)
+        self.stored_numbers[sheet] = (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
+                                      np.array(found, dtype=float))
 
     def sheet_named(self, name: str) -> str:
         """A sheet named in a formula, found as Excel finds it: ignoring case."""
@@ -379,6 +407,8 @@ class Engine:
         if node.kept:
             out.setdefault(node.sheet, {})[node.ref] = self.values[key]
             return
+        if self._columns:                        # its closures read every cell from ``values``
+            self.numbers_in_values()
         try:
             value = self._compute(node)
         except (BookError, Unsupported):
@@ -430,6 +460,8 @@ class Engine:
         return self.fallback().evaluate(node, reason)
 
     def fallback(self):
+        if self._columns:
+            self.numbers_in_values()
         if self._fallback is None:
             from workbook.calc.fallback import Fallback
 

@@ -346,12 +346,14 @@ class SheetCells:
             self._numbers = list(map(float, self.number_texts))
         return self._numbers
 
-    def number_positions(self) -> tuple[list[int], list[int]]:
-        """(rows, columns) of the number cells."""
+    def number_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, columns) of the number cells, as int64 arrays; OverflowError for a row past int64."""
         if not self.number_refs:
-            return [], []
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         columns = {letters: column_number(letters) for letters in set(self.number_letters)}
-        return list(map(int, self.number_digits)), list(map(columns.__getitem__, self.number_letters))
+        return (np.array(self.number_digits, dtype=np.int64),
+                np.fromiter(map(columns.__getitem__, self.number_letters), dtype=np.int64,
+                            count=len(self.number_letters)))
 
     def all_records(self) -> list[CellSpan]:
         if not self.number_refs:

@@ -90,6 +90,26 @@ def test_cells_reading_the_batch_see_its_values(tmp_path):
             assert values[f"I{r}"] == values[f"H{r}"] * 2
 
 
+def test_a_sheet_of_batches_alone_never_puts_its_number_cells_in_the_cell_store(tmp_path, monkeypatch):
+    # Batches read the number cells as arrays; the per-cell store of them is made only for a cell computed
+    # alone, so adding one such cell makes it, and every value stays what it is without batches.
+    calls = []
+    original = fast_engine.Engine.numbers_in_values
+    monkeypatch.setattr(fast_engine.Engine, "numbers_in_values", lambda self: calls.append(1) or original(self))
+    book = xlsxwriter.Workbook(str(tmp_path / "clean.xlsx"))
+    ws = book.add_worksheet("Cells")
+    for i in range(40):
+        ws.write_row(i, 0, [f * (1 + i / 100) for f in FLOWS] + [0.1, 0.02])
+        ws.write_formula(i, 7, f"=KC_DCF(A{i + 1}:E{i + 1},F{i + 1},G{i + 1})")
+    book.close()
+    fast_engine.forget_plans()
+    together = computed(tmp_path / "clean.xlsx")
+    assert not calls
+    without_batches(monkeypatch)
+    assert computed(tmp_path / "clean.xlsx") == together
+    assert calls
+
+
 def test_a_batch_value_is_the_published_seed_case(tmp_path):
     """Seed 002's base case (10.5% WACC, 3% growth, net debt 161.8, 4,099.28 m shares, HK$1.10 per CNY):
     the printed HK$5.09, in each of many identical rows."""

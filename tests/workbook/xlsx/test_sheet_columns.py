@@ -132,6 +132,17 @@ def test_a_cell_written_twice_keeps_its_last_value(tmp_path):
     assert values_of(book) == {"B1": "5!"}
 
 
+def test_number_cells_out_of_sheet_order_are_read_as_written(tmp_path):
+    # Columns out of order, a row before the one above it, a text cell then a number cell at one place, and
+    # a number cell repeated: each formula reads the cell's last value in sheet order, as records do.
+    body = ('<row r="2"><c r="B2"><v>2</v></c><c r="A2"><v>1</v></c></row>'
+            '<row r="1"><c r="A1" t="str"><v>x</v></c><c r="A1"><v>7</v></c><c r="C1"><f>A1*100+A2*10+B2</f></c>'
+            '</row>'
+            '<row r="3"><c r="A3"><v>3</v></c><c r="B3"><v>4</v></c><c r="A3"><v>9</v></c>'
+            '<c r="C3"><f>A3</f></c></row>')
+    assert values_of(book_with(tmp_path, body)) == {"C1": 712.0, "C3": 9.0}
+
+
 def test_a_number_past_the_float_range_is_refused_naming_it(tmp_path):
     book = book_with(tmp_path, rows('<c r="A1"><v>1</v></c><c r="A2"><v>1e999</v></c><c r="B1"><f>A1</f></c>'))
     with pytest.raises(BookError, match=r"Model!A2: the number '1e999' is not finite"):
