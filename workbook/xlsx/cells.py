@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
+import string
 import xml.parsers.expat as expat
 from dataclasses import dataclass
 
@@ -317,10 +318,13 @@ def _plain_cells_in(text: str, regions: list, escaped: bool, keep_empty: bool | 
 
 
 # A plain number cell as spreadsheet programs write most cells: an r, maybe an s, no t, and a <v> of digits,
-# signs, points and exponents only (nothing to decode). Its groups: r (and its letters and digits), the s
-# attribute as written, the value.
-_NUMBER_CELL = re.compile(r'<c r="(([A-Z]{1,3})([0-9]+))"((?: s="[0-9]+")?)><v>([-+.0-9Ee]+)</v></c>', re.ASCII)
+# signs, points and exponents only (nothing to decode). Its groups: r, the s attribute as written, the value
+# (each group costs the split a string per cell: the row and column are read from the bytes instead).
+_NUMBER_CELL = re.compile(r'<c r="([A-Z]{1,3}[0-9]+)"((?: s="[0-9]+")?)><v>([-+.0-9Ee]+)</v></c>', re.ASCII)
 _NUMBER_CELL_BYTES = len('<c r=""><v></v></c>')
+_REF_OFFSET = len('<c r="')
+_LONGEST_REF = 10                 # XFD1048576; a longer reference is read one by one
+_LETTERS, _DIGITS = string.ascii_uppercase, string.digits
 
 
 @dataclass(slots=True)
@@ -335,8 +339,9 @@ class SheetCells:
     number_texts: list
     number_styles: list
     number_starts: list
-    number_letters: list = None          # each reference's column letters and row digits
-    number_digits: list = None
+    data: bytes = b""                    # the part, where ``number_positions`` reads each reference
+    ref_starts: np.ndarray = None        # where each reference's text starts in ``data``, and its length
+    ref_lengths: np.ndarray = None
     _numbers: list = None
 
     def number_values(self) -> list[float]:
@@ -347,13 +352,27 @@ class SheetCells:
         return self._numbers
 
     def number_positions(self) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, columns) of the number cells, as int64 arrays; OverflowError for a row past int64."""
+        """(rows, columns) of the number cells, as int64 arrays, read from the references' bytes (each one
+        1 to 3 capital letters, then digits: the split's pattern); OverflowError for a row past int64."""
         if not self.number_refs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        columns = {letters: column_number(letters) for letters in set(self.number_letters)}
-        return (np.array(self.number_digits, dtype=np.int64),
-                np.fromiter(map(columns.__getitem__, self.number_letters), dtype=np.int64,
-                            count=len(self.number_letters)))
+        lengths = self.ref_lengths
+        if lengths.max() > _LONGEST_REF:     # past any sheet's last row: one by one, as Python reads them
+            pairs = [(int(ref.lstrip(_LETTERS)), column_number(ref.rstrip(_DIGITS))) for ref in self.number_refs]
+            return (np.array([r for r, _ in pairs], dtype=np.int64), np.array([c for _, c in pairs], dtype=np.int64))
+        # One row of bytes per place in the references (a cell's reference is followed by at least '"><v>0',
+        # so every read is inside the part): place k of every reference, contiguous.
+        places = np.arange(_LONGEST_REF)[:, None]
+        chars = np.frombuffer(self.data, dtype=np.uint8)[self.ref_starts[None, :] + places].astype(np.int64)
+        upper = (chars[:3] >= 65) & (chars[:3] <= 90)
+        letters = 1 + upper[1] + (upper[1] & upper[2])       # the pattern's 1 to 3 capitals
+        cols = chars[0] - 64
+        for k in (1, 2):
+            cols = np.where(k < letters, cols * 26 + chars[k] - 64, cols)
+        rows = np.zeros(len(lengths), dtype=np.int64)
+        for k in range(1, _LONGEST_REF):
+            rows = np.where((k >= letters) & (k < lengths), rows * 10 + chars[k] - 48, rows)
+        return rows, cols
 
     def all_records(self) -> list[CellSpan]:
         if not self.number_refs:
@@ -402,7 +421,7 @@ def _scan_numbers(data: bytes) -> SheetCells | None:
     start, stop = region
     text = data.decode("latin-1")
     parts = _NUMBER_CELL.split(text[start:stop])
-    between, refs, letters, digits, styles, texts = (parts[k::6] for k in range(6))
+    between, refs, styles, texts = (parts[k::4] for k in range(4))
     if not refs:
         cells = _scan_plain(data)
         return None if cells is None else SheetCells(cells, [], [], [], [])
@@ -410,7 +429,8 @@ def _scan_numbers(data: bytes) -> SheetCells | None:
     # Where every piece ends: the text between number cells, then a number cell, alternately.
     lengths = np.empty(2 * len(refs) + 1, dtype=np.int64)
     lengths[0::2] = np.fromiter(map(len, between), dtype=np.int64, count=len(between))
-    lengths[1::2] = (_NUMBER_CELL_BYTES + np.fromiter(map(len, refs), dtype=np.int64, count=len(refs))
+    ref_lengths = np.fromiter(map(len, refs), dtype=np.int64, count=len(refs))
+    lengths[1::2] = (_NUMBER_CELL_BYTES + ref_lengths
                      + np.fromiter(map(len, styles), dtype=np.int64, count=len(refs))
                      + np.fromiter(map(len, texts), dtype=np.int64, count=len(refs)))
     ends = np.cumsum(lengths) + start
@@ -426,8 +446,8 @@ def _scan_numbers(data: bytes) -> SheetCells | None:
     # taking it out changes nothing in whether the part is well-formed; a third of the bytes to parse.
     if records is None or not _well_formed((text[:start] + "".join(between) + text[stop:]).encode("latin-1")):
         return None
-    starts = (ends[1::2] - lengths[1::2]).tolist()
-    return SheetCells(records, refs, texts, styles, starts, letters, digits)
+    tag_starts = ends[1::2] - lengths[1::2]
+    return SheetCells(records, refs, texts, styles, tag_starts.tolist(), data, tag_starts + _REF_OFFSET, ref_lengths)
 
 
 def scan_cells(data: bytes, where: str = "sheet", keep_empty: bool | set = False) -> list[CellSpan]:

@@ -2,6 +2,7 @@
 very records scan_cells gives, on real books, random sheets and sheets the split cannot read; the workbook
 checks, the engine and the writer read those columns as they read the records."""
 
+import numpy as np
 import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -59,6 +60,26 @@ def test_a_large_xlsxwriter_sheet_is_mostly_columns(tmp_path):
 @given(random_sheet())
 def test_random_sheets(case):
     assert_columns(case[0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=3),
+                          st.integers(0, 10 ** 12), st.sampled_from(["", "0", "000"]),
+                          st.sampled_from(["1E5", "2", "-3.5E-7", "7"]), st.sampled_from(["", ' s="3"'])),
+                min_size=1, max_size=40))
+def test_number_positions_are_every_reference_read_alone(cells):
+    # Rows and columns read from the references' bytes: 1 to 3 letters, rows with leading zeros, rows long
+    # enough to take the one-by-one path, a capital E in the value just after the reference.
+    from workbook.xlsx.references import column_number
+
+    refs = [f"{letters}{zeros}{row}" for letters, row, zeros, _, _ in cells]
+    body = "".join(f'<c r="{ref}"{style}><v>{value}</v></c>' for ref, (*_, value, style) in zip(refs, cells))
+    found = scan_sheet(sheet(f'<row r="1">{body}</row>'))
+    assert found.number_refs == refs
+    rows, cols = found.number_positions()
+    assert rows.dtype == cols.dtype == np.int64
+    assert rows.tolist() == [int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for ref in refs]
+    assert cols.tolist() == [column_number(ref.rstrip("0123456789")) for ref in refs]
 
 
 SPLIT_CANNOT_READ = {
