@@ -327,8 +327,13 @@ def _deflate_stream(handle, info: zipfile.ZipInfo) -> bytes:
 
 
 def _inflated(info: zipfile.ZipInfo, stream: bytes, streams: dict | None):
+    """The member's bytes inflated from ``stream``, checked as zipfile checks them: the data ends at the
+    stream's end-of-stream marker or where its compressed bytes run out (a stream without a final block
+    reads as zipfile reads it), and its CRC-32 must match. Stricter than zipfile, which cuts the data to the
+    directory's size: a member that inflates to another size than the directory says is refused."""
     inflater, crc, size = deflate.inflater(), 0, 0
     view = memoryview(stream)
+    after = 0                         # compressed bytes after the end-of-stream marker
     for start in range(0, len(stream), _STREAM_STEP):
         pending = view[start:start + _STREAM_STEP]
         while pending:
@@ -338,17 +343,19 @@ def _inflated(info: zipfile.ZipInfo, stream: bytes, streams: dict | None):
                 crc, size = deflate.crc32(chunk, crc), size + len(chunk)
                 yield chunk
         if inflater.eof:
+            after = len(inflater.unused_data) + max(0, len(stream) - start - _STREAM_STEP)
             break
     chunk = inflater.flush() if not inflater.eof else b""
     if chunk:
         crc, size = deflate.crc32(chunk, crc), size + len(chunk)
         yield chunk
-    if not inflater.eof:
-        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+    if size != info.file_size:
+        raise zipfile.BadZipFile(f"member {info.filename!r} inflates to {size:,} bytes where the directory says "
+                                 f"{info.file_size:,}")
     if crc != info.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
-    # Kept only when the stream is exactly this data's, nothing after it, and the header's size agrees.
-    if streams is not None and size >= KEPT_STREAM and size == info.file_size and not inflater.unused_data:
+    # Kept only when the stream is exactly this data's: complete, with nothing after its end.
+    if streams is not None and size >= KEPT_STREAM and inflater.eof and not after:
         streams[info.filename] = stream
 
 

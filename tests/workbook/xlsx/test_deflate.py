@@ -141,11 +141,91 @@ def test_a_stream_that_ends_early_has_trailing_bytes_or_a_wrong_crc(tmp_path):
     assert inflate_all(info, stream, kept) == data and kept == {"xl/big.xml": stream}
     kept = {}
     assert inflate_all(info, stream + b"junk after the end", kept) == data and kept == {}  # read, not reused
-    with pytest.raises(EOFError, match="end-of-stream marker"):
+    with pytest.raises(zipfile.BadZipFile, match=r"inflates to [0-9,]+ bytes where the directory says 200,000"):
         inflate_all(info, stream[:len(stream) // 2])
     info.CRC ^= 1
     with pytest.raises(zipfile.BadZipFile, match="Bad CRC-32"):
         inflate_all(info, stream)
+
+
+def test_a_stream_without_a_final_block_reads_as_zipfile_reads_it_and_is_not_kept(tmp_path):
+    # zipfile ends a member where its compressed bytes run out, then checks the CRC: no end-of-stream
+    # marker is needed. Such a stream is not reused on writing (it is not a complete stream).
+    data = member_bytes(100_000, 5, 0.2)
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    unfinished = compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    path = tmp_path / "sync.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        z.writestr("xl/big.xml", data)
+    info = member_info(path)
+    raw = path.read_bytes()
+    start = info.header_offset + 30 + len(info.filename)
+    rebuilt = raw[:start] + unfinished + raw[start + info.compress_size:]
+    grow = len(unfinished) - info.compress_size     # what the offsets after the member move by
+    path.write_bytes(patched_sizes(rebuilt, info, len(unfinished), grow))
+    with zipfile.ZipFile(path) as z:
+        assert z.read("xl/big.xml") == data                     # the oracle reads it
+    kept = {}
+    assert inflate_all(member_info(path), unfinished, kept) == data and kept == {}
+    assert package.read_package(path)[1]["xl/big.xml"] == data
+
+
+def patched_sizes(raw: bytes, info: zipfile.ZipInfo, compressed: int, grow: int) -> bytes:
+    """``raw`` with the member's compressed size set to ``compressed`` in its local header and the central
+    directory, and the central directory's offset moved by ``grow``."""
+    out = bytearray(raw)
+    struct.pack_into("<I", out, info.header_offset + 18, compressed)
+    central = out.rfind(b"PK\x05\x06")
+    directory = struct.unpack_from("<I", out, central + 16)[0] + grow
+    struct.pack_into("<I", out, central + 16, directory)
+    at = directory
+    while out[at:at + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", out, at + 28)
+        name = bytes(out[at + 46:at + 46 + name_length]).decode()
+        offset = struct.unpack_from("<I", out, at + 42)[0]
+        if name == info.filename:
+            struct.pack_into("<I", out, at + 20, compressed)
+        elif offset > info.header_offset:
+            struct.pack_into("<I", out, at + 42, offset + grow)
+        at += 46 + name_length + extra_length + comment_length
+    return bytes(out)
+
+
+def test_an_empty_member_with_no_compressed_bytes_reads_as_empty():
+    info = zipfile.ZipInfo("xl/empty.bin")
+    info.CRC, info.file_size = 0, 0
+    assert inflate_all(info, b"") == b""
+
+
+def test_bytes_after_a_stream_that_ends_at_a_step_boundary_are_not_kept(monkeypatch):
+    data = member_bytes(120_000, 6, 0.3)
+    stream = deflate.deflated(data)
+    monkeypatch.setattr(package, "_STREAM_STEP", len(stream))   # the end-of-stream marker ends the first step
+    info = zipfile.ZipInfo("xl/big.xml")
+    info.CRC, info.file_size = zlib.crc32(data), len(data)
+    kept = {}
+    assert inflate_all(info, stream + b"junk after the end", kept) == data and kept == {}
+    assert inflate_all(info, stream, kept) == data and kept == {"xl/big.xml": stream}
+
+
+def test_a_member_whose_directory_size_is_wrong_is_refused_as_zipfile_refuses_it(tmp_path):
+    data = member_bytes(50_000, 7, 0.2)
+    path = one_member_zip(tmp_path / "size.xlsx", data)
+    info = member_info(path)
+    raw = bytearray(path.read_bytes())
+    at = struct.unpack_from("<I", raw, raw.rfind(b"PK\x05\x06") + 16)[0]
+    while raw[at:at + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", raw, at + 28)
+        if bytes(raw[at + 46:at + 46 + name_length]) == b"xl/big.xml":
+            struct.pack_into("<I", raw, at + 24, len(data) - 1)     # one byte short, the CRC still the data's
+        at += 46 + name_length + extra_length + comment_length
+    path.write_bytes(bytes(raw))
+    with zipfile.ZipFile(path) as z, pytest.raises(zipfile.BadZipFile):
+        z.read("xl/big.xml")                                      # the oracle refuses it too
+    with pytest.raises(BookError, match=r"member xl/big.xml is damaged \(member 'xl/big.xml' inflates to 50,000 "
+                                        r"bytes where the directory says 49,999\)"):
+        package.read_package(path)
 
 
 def test_with_zlib_alone_books_read_and_write_the_same(tmp_path, monkeypatch):
