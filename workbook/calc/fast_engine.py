@@ -182,7 +182,12 @@ class Engine:
         values = {}
         self._load_cells(sheet, found.records, values)
         if values:                               # another cell at a number cell's place: written twice
-            other = np.array([r * (MAX_COLUMN + 1) + c for _, r, c in values], dtype=np.int64)
+            keys = [r * (MAX_COLUMN + 1) + c for _, r, c in values]
+            try:
+                other = np.array(keys, dtype=np.int64)
+            except OverflowError:                # a row past int64 is at no number cell's place
+                last = int(at[-1])
+                other = np.array([k for k in keys if k <= last], dtype=np.int64)
             found_at = np.minimum(np.searchsorted(at, other), len(at) - 1)
             if (at[found_at] == other).any():
                 return False
@@ -249,8 +254,13 @@ class Engine:
         values.update(zip(zip(repeat(sheet), rows, cols), found))
         if not all(plain):                   # the plain number cells only
             rows, cols, found = (list(compress(column, plain)) for column in (rows, cols, found))
-        self.stored_numbers[sheet] = (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64),
-                                      np.array(found, dtype=float))
+        try:
+            where = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+        except OverflowError:                # a row past int64: no formula reads it, so no batch needs it
+            inside = [r <= MAX_ROW and c <= MAX_COLUMN for r, c in zip(rows, cols)]
+            rows, cols, found = (list(compress(column, inside)) for column in (rows, cols, found))
+            where = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+        self.stored_numbers[sheet] = (*where, np.array(found, dtype=float))
 
     def sheet_named(self, name: str) -> str:
         """A sheet named in a formula, found as Excel finds it: ignoring case."""

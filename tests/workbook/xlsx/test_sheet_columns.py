@@ -164,6 +164,15 @@ def test_number_cells_out_of_sheet_order_are_read_as_written(tmp_path):
     assert values_of(book_with(tmp_path, body)) == {"C1": 712.0, "C3": 9.0}
 
 
+@pytest.mark.parametrize("far", ['<c r="A1000000000000000" t="inlineStr"><is><t>x</t></is></c>',
+                                 '<c r="A9999999999999999999"><v>5</v></c>',
+                                 '<c r="A99999999999999999999"><v>5</v></c>'])
+def test_a_cell_past_the_last_row_beside_number_cells_leaves_the_values_as_they_are(tmp_path, far):
+    # Rows past int64 (a text cell, a number cell) are read and kept apart: no formula can reach them.
+    body = rows('<c r="A1"><v>3</v></c><c r="B1"><f>A1+1</f></c>') + f'<row r="2">{far}</row>'
+    assert values_of(book_with(tmp_path, body)) == {"B1": 4.0}
+
+
 def test_a_number_past_the_float_range_is_refused_naming_it(tmp_path):
     book = book_with(tmp_path, rows('<c r="A1"><v>1</v></c><c r="A2"><v>1e999</v></c><c r="B1"><f>A1</f></c>'))
     with pytest.raises(BookError, match=r"Model!A2: the number '1e999' is not finite"):
