@@ -470,8 +470,7 @@ class Engine:
         return self.fallback().evaluate(node, reason)
 
     def fallback(self):
-        if self._columns:
-            self.numbers_in_values()
+        self.numbers_in_values()             # it reads every cell from ``values``
         if self._fallback is None:
             from workbook.calc.fallback import Fallback
 

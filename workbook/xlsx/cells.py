@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
-import string
 import xml.parsers.expat as expat
 from dataclasses import dataclass
 
@@ -30,7 +29,7 @@ import numpy as np
 
 from workbook.errors import BookError
 from workbook.xlsx.package import MAIN_NS, xml_parser
-from workbook.xlsx.references import column_letters, column_number
+from workbook.xlsx.references import column_letters, column_number, split_cell
 
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]+)$")
 
@@ -324,7 +323,6 @@ _NUMBER_CELL = re.compile(r'<c r="([A-Z]{1,3}[0-9]+)"((?: s="[0-9]+")?)><v>([-+.
 _NUMBER_CELL_BYTES = len('<c r=""><v></v></c>')
 _REF_OFFSET = len('<c r="')
 _LONGEST_REF = 10                 # XFD1048576; a longer reference is read one by one
-_LETTERS, _DIGITS = string.ascii_uppercase, string.digits
 
 
 @dataclass(slots=True)
@@ -358,7 +356,7 @@ class SheetCells:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         lengths = self.ref_lengths
         if lengths.max() > _LONGEST_REF:     # past any sheet's last row: one by one, as Python reads them
-            pairs = [(int(ref.lstrip(_LETTERS)), column_number(ref.rstrip(_DIGITS))) for ref in self.number_refs]
+            pairs = list(map(split_cell, self.number_refs))
             return (np.array([r for r, _ in pairs], dtype=np.int64), np.array([c for _, c in pairs], dtype=np.int64))
         # One row of bytes per place in the references (a cell's reference is followed by at least '"><v>0',
         # so every read is inside the part): place k of every reference, contiguous.

@@ -177,19 +177,23 @@ def patched_sizes(raw: bytes, info: zipfile.ZipInfo, compressed: int, grow: int)
     out = bytearray(raw)
     struct.pack_into("<I", out, info.header_offset + 18, compressed)
     central = out.rfind(b"PK\x05\x06")
-    directory = struct.unpack_from("<I", out, central + 16)[0] + grow
-    struct.pack_into("<I", out, central + 16, directory)
-    at = directory
-    while out[at:at + 4] == b"PK\x01\x02":
-        name_length, extra_length, comment_length = struct.unpack_from("<HHH", out, at + 28)
-        name = bytes(out[at + 46:at + 46 + name_length]).decode()
+    struct.pack_into("<I", out, central + 16, struct.unpack_from("<I", out, central + 16)[0] + grow)
+    for at, name in directory_entries(out):
         offset = struct.unpack_from("<I", out, at + 42)[0]
         if name == info.filename:
             struct.pack_into("<I", out, at + 20, compressed)
         elif offset > info.header_offset:
             struct.pack_into("<I", out, at + 42, offset + grow)
-        at += 46 + name_length + extra_length + comment_length
     return bytes(out)
+
+
+def directory_entries(raw: bytearray):
+    """(offset, name) of each central directory entry of the zip ``raw``."""
+    at = struct.unpack_from("<I", raw, raw.rfind(b"PK\x05\x06") + 16)[0]
+    while raw[at:at + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", raw, at + 28)
+        yield at, bytes(raw[at + 46:at + 46 + name_length]).decode()
+        at += 46 + name_length + extra_length + comment_length
 
 
 def test_an_empty_member_with_no_compressed_bytes_reads_as_empty():
@@ -214,12 +218,9 @@ def test_a_member_whose_directory_size_is_wrong_is_refused_as_zipfile_refuses_it
     path = one_member_zip(tmp_path / "size.xlsx", data)
     info = member_info(path)
     raw = bytearray(path.read_bytes())
-    at = struct.unpack_from("<I", raw, raw.rfind(b"PK\x05\x06") + 16)[0]
-    while raw[at:at + 4] == b"PK\x01\x02":
-        name_length, extra_length, comment_length = struct.unpack_from("<HHH", raw, at + 28)
-        if bytes(raw[at + 46:at + 46 + name_length]) == b"xl/big.xml":
+    for at, name in directory_entries(raw):
+        if name == "xl/big.xml":
             struct.pack_into("<I", raw, at + 24, len(data) - 1)     # one byte short, the CRC still the data's
-        at += 46 + name_length + extra_length + comment_length
     path.write_bytes(bytes(raw))
     with zipfile.ZipFile(path) as z, pytest.raises(zipfile.BadZipFile):
         z.read("xl/big.xml")                                      # the oracle refuses it too
