@@ -155,7 +155,7 @@ class Engine:
     def _load(self):
         for sheet in self.book.sheet_parts:
             found = self.book.sheet_cells(sheet)
-            if not (found.number_refs and self._load_columns(sheet, found)):
+            if not (found.number_count and self._load_columns(sheet, found)):
                 self._load_cells(sheet, self.book.cells(sheet))
 
     def _load_columns(self, sheet: str, found) -> bool:
@@ -164,10 +164,9 @@ class Engine:
         then ``_load_cells`` reads the sheet in order, which keeps a repeated cell's last value. The number
         cells go into ``values`` only when something reads them there (``numbers_in_values``)."""
         try:
-            numbers = found.number_values()
+            array = found.number_values()
         except ValueError:
             return False
-        array = np.array(numbers)
         if not np.isfinite(array).all():
             return False
         try:
@@ -193,7 +192,7 @@ class Engine:
                 return False
         records_rows, records_cols, records_numbers = self.stored_numbers[sheet]
         self.values.update(values)
-        self._columns.append((sheet, rows, cols, numbers))
+        self._columns.append((sheet, rows, cols, array))
         self.stored_numbers[sheet] = (np.concatenate([records_rows, rows]), np.concatenate([records_cols, cols]),
                                       np.concatenate([records_numbers, array]))
         return True
@@ -205,7 +204,7 @@ class Engine:
         place) stays."""
         values = self.values
         for sheet, rows, cols, numbers in self._columns:
-            fresh = dict(zip(zip(repeat(sheet), rows.tolist(), cols.tolist()), numbers))
+            fresh = dict(zip(zip(repeat(sheet), rows.tolist(), cols.tolist()), numbers.tolist()))
             if not fresh.keys().isdisjoint(values.keys()):
                 for key in fresh.keys() & values.keys():
                     del fresh[key]

@@ -295,7 +295,7 @@ class Workbook:
         a refresh reads, with no record for each of a large sheet's numbers (scanned once)."""
         if sheet not in self._sheet_cells:
             if sheet in self._cells:
-                self._sheet_cells[sheet] = SheetCells(self._cells[sheet], [], [], [], [])
+                self._sheet_cells[sheet] = SheetCells(self._cells[sheet])
             else:
                 self._sheet_cells[sheet] = scan_sheet(self.part(self._sheet_part(sheet)), sheet)
         return self._sheet_cells[sheet]

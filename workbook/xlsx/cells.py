@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbook.errors import BookError
+from workbook.xlsx.number_cells import NumberCells, find_number_cells, parse_decimals
 from workbook.xlsx.package import MAIN_NS, xml_parser
 from workbook.xlsx.references import column_letters, column_number, split_cell
 
@@ -316,52 +317,72 @@ def _plain_cells_in(text: str, regions: list, escaped: bool, keep_empty: bool | 
     return cells
 
 
-# A plain number cell as spreadsheet programs write most cells: an r, maybe an s, no t, and a <v> of digits,
-# signs, points and exponents only (nothing to decode). Its groups: r, the s attribute as written, the value
-# (each group costs the split a string per cell: the row and column are read from the bytes instead).
-_NUMBER_CELL = re.compile(r'<c r="([A-Z]{1,3}[0-9]+)"((?: s="[0-9]+")?)><v>([-+.0-9Ee]+)</v></c>', re.ASCII)
-_NUMBER_CELL_BYTES = len('<c r=""><v></v></c>')
-_REF_OFFSET = len('<c r="')
-_LONGEST_REF = 10                 # XFD1048576; a longer reference is read one by one
-
-
 @dataclass(slots=True)
 class SheetCells:
     """A sheet's cells with its plain number cells (most of a large sheet) kept as columns rather than a
-    record each: ``records`` holds every other cell in sheet order; ``number_refs``, ``number_texts``,
-    ``number_styles`` (the s attribute as written, '' or ' s="4"') and ``number_starts`` (where each
-    tag starts) the number cells, in sheet order. ``all_records`` gives what ``scan_cells`` gives."""
+    record each: ``records`` holds every other cell in sheet order, ``numbers`` where each number cell lies
+    in ``data`` (``workbook.xlsx.number_cells.NumberCells``). Their references, texts and s attributes
+    (as written, '' or ' s="4"') are read from the bytes when asked for; ``all_records`` gives what
+    ``scan_cells`` gives."""
 
     records: list
-    number_refs: list
-    number_texts: list
-    number_styles: list
-    number_starts: list
-    data: bytes = b""                    # the part, where ``number_positions`` reads each reference
-    ref_starts: np.ndarray = None        # where each reference's text starts in ``data``, and its length
-    ref_lengths: np.ndarray = None
-    _numbers: list = None
+    numbers: NumberCells = None
+    data: bytes = b""                    # the part
+    _text: str = None
+    _values: np.ndarray = None
+    _refs: list = None
 
-    def number_values(self) -> list[float]:
-        """The number cells' values, read once (the check and the engine both need them); ValueError for a
-        text float() does not read."""
-        if self._numbers is None:
-            self._numbers = list(map(float, self.number_texts))
-        return self._numbers
+    def __post_init__(self):
+        if self.numbers is None:
+            self.numbers = NO_NUMBER_CELLS
+
+    @property
+    def number_count(self) -> int:
+        return len(self.numbers.starts)
+
+    def _spans(self, starts: np.ndarray, lengths: np.ndarray) -> list[str]:
+        if self._text is None:
+            self._text = self.data.decode("latin-1")
+        text = self._text
+        return [text[a:b] for a, b in zip(starts.tolist(), (starts + lengths).tolist())]
+
+    @property
+    def number_refs(self) -> list[str]:
+        if self._refs is None:
+            self._refs = self._spans(self.numbers.ref_starts, self.numbers.ref_lengths)
+        return self._refs
+
+    @property
+    def number_texts(self) -> list[str]:
+        return self._spans(self.numbers.value_starts, self.numbers.value_lengths)
+
+    @property
+    def number_styles(self) -> list[str]:
+        return self._spans(self.numbers.ref_starts + self.numbers.ref_lengths + 1, self.numbers.style_lengths)
+
+    def number_values(self) -> np.ndarray:
+        """The number cells' values as float64, read once (the check and the engine both need them);
+        ValueError for a text float() does not read."""
+        if self._values is None:
+            if self._text is None:
+                self._text = self.data.decode("latin-1")
+            self._values = parse_decimals(self.data, self.numbers.value_starts, self.numbers.value_lengths,
+                                          self._text)
+        return self._values
 
     def number_positions(self) -> tuple[np.ndarray, np.ndarray]:
         """(rows, columns) of the number cells, as int64 arrays, read from the references' bytes (each one
-        1 to 3 capital letters, then digits: the split's pattern); OverflowError for a row past int64."""
-        if not self.number_refs:
+        1 to 3 capital letters, then digits: the cell pattern's); OverflowError for a row past int64."""
+        if not self.number_count:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        lengths = self.ref_lengths
+        lengths = self.numbers.ref_lengths
         if lengths.max() > _LONGEST_REF:     # past any sheet's last row: one by one, as Python reads them
             pairs = list(map(split_cell, self.number_refs))
             return (np.array([r for r, _ in pairs], dtype=np.int64), np.array([c for _, c in pairs], dtype=np.int64))
         # One row of bytes per place in the references (a cell's reference is followed by at least '"><v>0',
         # so every read is inside the part): place k of every reference, contiguous.
         places = np.arange(_LONGEST_REF)[:, None]
-        chars = np.frombuffer(self.data, dtype=np.uint8)[self.ref_starts[None, :] + places].astype(np.int64)
+        chars = np.frombuffer(self.data, dtype=np.uint8)[self.numbers.ref_starts[None, :] + places].astype(np.int64)
         upper = (chars[:3] >= 65) & (chars[:3] <= 90)
         letters = 1 + upper[1] + (upper[1] & upper[2])       # the pattern's 1 to 3 capitals
         cols = chars[0] - 64
@@ -373,19 +394,21 @@ class SheetCells:
         return rows, cols
 
     def all_records(self) -> list[CellSpan]:
-        if not self.number_refs:
+        if not self.number_count:
             return self.records
         numbers = []
         append = numbers.append
         new = object.__new__
-        for ref, style, text, start in zip(self.number_refs, self.number_styles, self.number_texts,
-                                           self.number_starts):
+        found = self.numbers
+        value_starts = found.value_starts.tolist()
+        for ref, style, text, start, value_start in zip(self.number_refs, self.number_styles, self.number_texts,
+                                                        found.starts.tolist(), value_starts):
             cell = new(CellSpan)
             cell.ref = ref
             cell.tag_start = start
-            cell.value_start = cell.tag_end = end = start + len(ref) + len(style) + 8
-            cell.value_tag_end = end + 3
-            cell.value_end = end + len(text) + 7
+            cell.value_start = cell.tag_end = value_start - 3
+            cell.value_tag_end = value_start
+            cell.value_end = value_start + len(text) + 4
             cell.self_closing = False
             cell.formula = cell.formula_type = cell.formula_ref = cell.shared_index = None
             cell.formula_start = cell.formula_end = cell.cell_type = None
@@ -400,16 +423,22 @@ class SheetCells:
         return merged
 
 
+_LONGEST_REF = 10                 # XFD1048576; a longer reference is read one by one
+_EMPTY = np.zeros(0, dtype=np.int64)
+NO_NUMBER_CELLS = NumberCells(_EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY)
+
+
 def _tag_start(cell: CellSpan) -> int:
     return cell.tag_start
 
 
 def scan_sheet(data: bytes, where: str = "sheet") -> SheetCells:
-    """``scan_cells`` of a worksheet as a ``SheetCells``: its plain number cells found by one split of the
-    <sheetData> (no object per cell), what lies between them read by the fast path's expression, piece by
-    piece. A part that is not plain throughout is read by ``scan_cells`` whole (then every cell is a record)."""
+    """``scan_cells`` of a worksheet as a ``SheetCells``: its plain number cells found as arrays
+    (``workbook.xlsx.number_cells``, no object per cell), what lies between them read by the fast path's
+    expression, piece by piece. A part that is not plain throughout is read by ``scan_cells`` whole (then
+    every cell is a record)."""
     found = _scan_numbers(data)
-    return SheetCells(scan_cells(data, where), [], [], [], []) if found is None else found
+    return SheetCells(scan_cells(data, where)) if found is None else found
 
 
 def _scan_numbers(data: bytes) -> SheetCells | None:
@@ -418,34 +447,24 @@ def _scan_numbers(data: bytes) -> SheetCells | None:
         return None
     start, stop = region
     text = data.decode("latin-1")
-    parts = _NUMBER_CELL.split(text[start:stop])
-    between, refs, styles, texts = (parts[k::4] for k in range(4))
-    if not refs:
+    numbers = find_number_cells(data, start, stop, text)
+    if not len(numbers.starts):
         cells = _scan_plain(data)
-        return None if cells is None else SheetCells(cells, [], [], [], [])
+        return None if cells is None else SheetCells(cells)
     escaped = _escaped(data, start, stop)
-    # Where every piece ends: the text between number cells, then a number cell, alternately.
-    lengths = np.empty(2 * len(refs) + 1, dtype=np.int64)
-    lengths[0::2] = np.fromiter(map(len, between), dtype=np.int64, count=len(between))
-    ref_lengths = np.fromiter(map(len, refs), dtype=np.int64, count=len(refs))
-    lengths[1::2] = (_NUMBER_CELL_BYTES + ref_lengths
-                     + np.fromiter(map(len, styles), dtype=np.int64, count=len(refs))
-                     + np.fromiter(map(len, texts), dtype=np.int64, count=len(refs)))
-    ends = np.cumsum(lengths) + start
     # What lies between number cells, read in place piece by piece: other cells, rows and white space.
-    between_lengths = lengths[0::2]
-    pieces = np.flatnonzero(between_lengths)
-    piece_ends = ends[0::2][pieces]
-    regions = list(zip((piece_ends - between_lengths[pieces]).tolist(), piece_ends.tolist()))
+    piece_starts = np.concatenate([[start], numbers.ends])
+    piece_ends = np.concatenate([numbers.starts, [stop]])
+    pieces = np.flatnonzero(piece_ends > piece_starts)
+    regions = list(zip(piece_starts[pieces].tolist(), piece_ends[pieces].tolist()))
     with _collector_paused():
         records = _plain_cells_in(text, regions, escaped, False)
     # Expat checks the part without its number cells: each is a complete element of digits and letters,
     # and it sits between complete cells and row tags (every piece around it was just read whole), so
     # taking it out changes nothing in whether the part is well-formed; a third of the bytes to parse.
-    if records is None or not _well_formed((text[:start] + "".join(between) + text[stop:]).encode("latin-1")):
+    if records is None or not _well_formed(b"".join([data[:start], *(data[a:b] for a, b in regions), data[stop:]])):
         return None
-    tag_starts = ends[1::2] - lengths[1::2]
-    return SheetCells(records, refs, texts, styles, tag_starts.tolist(), data, tag_starts + _REF_OFFSET, ref_lengths)
+    return SheetCells(records, numbers, data, text)
 
 
 def scan_cells(data: bytes, where: str = "sheet", keep_empty: bool | set = False) -> list[CellSpan]:

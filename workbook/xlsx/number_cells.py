@@ -1,0 +1,187 @@
+"""A sheet's plain number cells found and read as arrays, with no Python object per cell.
+
+Most cells of a large sheet are written as ``<c r="B7"><v>12.5</v></c>``, maybe with an ``s="3"``: the
+pattern ``workbook.xlsx.cells`` calls a plain number cell. ``find_number_cells`` finds every one in a
+region of the sheet's bytes from the positions of its '<' characters, and ``parse_decimals`` reads their
+values. Both are exact restatements of the regular expression and of ``float``: a cell that the vector
+checks cannot settle (a reference, style or value longer than the windows read) is settled by the
+expression itself, and a value outside the fast decimal path by ``float``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import numpy as np
+
+# A plain number cell: an r, maybe an s, no t, and a <v> of digits, signs, points and exponents only
+# (nothing to decode). The vector checks below restate it; it settles the cells they leave open.
+NUMBER_CELL = re.compile(r'<c r="([A-Z]{1,3}[0-9]+)"((?: s="[0-9]+")?)><v>([-+.0-9Ee]+)</v></c>', re.ASCII)
+
+_OPEN = int.from_bytes(b'<c r="', "little")
+_CLOSE = int.from_bytes(b"</v></c>", "little")
+_STYLE = int.from_bytes(b' s="', "little")
+_REF_WINDOW = 16          # a reference and its closing quote (XFD1048576 takes 11)
+_STYLE_WINDOW = 8         # digits of an s attribute read by the vector checks
+_VALUE_WINDOW = 24        # characters of a value read by the vector checks (-1.2345678901234567E-300)
+_PAD = 32                 # zero bytes after the part, so that every window read stays inside the buffer
+_NUMBER_CHARACTERS = np.zeros(256, dtype=bool)
+_NUMBER_CHARACTERS[np.frombuffer(b"-+.0123456789Ee", dtype=np.uint8)] = True
+
+
+class NumberCells(NamedTuple):
+    """Where each plain number cell of a region lies, in sheet order (int64 arrays of byte offsets into
+    the part): its '<', its reference (start, length), its s attribute as written (' s="3"', length 0 when
+    absent; it starts just after the reference's closing quote), its value's text (start, length), and
+    just after its '</c>'."""
+
+    starts: np.ndarray
+    ref_lengths: np.ndarray
+    style_lengths: np.ndarray
+    value_starts: np.ndarray
+    value_lengths: np.ndarray
+    ends: np.ndarray
+
+    @property
+    def ref_starts(self) -> np.ndarray:
+        return self.starts + len('<c r="')
+
+
+class _Bytes:
+    """A part's bytes with ``_PAD`` zero bytes after them, read as fixed-width windows (a strided view:
+    gathering a window per cell copies its bytes, with no index per byte)."""
+
+    def __init__(self, data: bytes):
+        self.buf = np.frombuffer(data + bytes(_PAD), dtype=np.uint8)
+        self._views = {}
+
+    def windows(self, starts: np.ndarray, width: int) -> np.ndarray:
+        if width not in self._views:
+            self._views[width] = np.lib.stride_tricks.sliding_window_view(self.buf, width)
+        return self._views[width][starts]
+
+    def words(self, starts: np.ndarray, size: int) -> np.ndarray:
+        """The ``size`` (at most 8) bytes at each start as one little-endian integer."""
+        word = self.windows(starts, 8).view("<u8")[:, 0]
+        return word if size == 8 else word & np.uint64((1 << 8 * size) - 1)
+
+
+def _digits(window: np.ndarray) -> np.ndarray:
+    return (window - np.uint8(ord("0"))) < 10
+
+
+def _any(rows: np.ndarray) -> np.ndarray:
+    """rows.any(1) of a C-contiguous bool array whose width is a multiple of 8, a word at a time."""
+    words = rows.view(np.uint64)
+    found = words[:, 0] != 0
+    for k in range(1, words.shape[1]):
+        found |= words[:, k] != 0
+    return found
+
+
+def _count(rows: np.ndarray) -> np.ndarray:
+    """rows.sum(1) of such a bool array: the bytes of each word added by one multiplication."""
+    words = rows.view(np.uint64)
+    total = np.zeros(len(rows), dtype=np.int64)
+    for k in range(words.shape[1]):
+        total += ((words[:, k] * np.uint64(0x0101010101010101)) >> np.uint64(56)).astype(np.int64)
+    return total
+
+
+def find_number_cells(data: bytes, start: int, stop: int, text: str) -> NumberCells:
+    """The plain number cells of data[start:stop] (``text`` is ``data`` decoded as Latin-1): every match
+    of ``NUMBER_CELL`` that a left-to-right search would find there."""
+    part = _Bytes(data)
+    buf = part.buf
+    tags = np.flatnonzero(buf[start:stop] == ord("<")) + start
+    after = buf[tags + 1]
+    # A number cell holds exactly four tags, <c, <v, </v and </c, and no other '<'.
+    first = np.flatnonzero((after[:-3] == ord("c")) & (after[1:-2] == ord("v"))
+                           & (after[2:-1] == ord("/")) & (after[3:] == ord("/")))
+    p0, p1, p2 = tags[first], tags[first + 1], tags[first + 2]   # (</v></c> puts the fourth just after)
+    ok = ((part.words(p0, 6) == _OPEN) & (part.words(p2, 8) == _CLOSE)
+          & (buf[p1 + 2] == ord(">")) & (buf[p1 - 1] == ord(">")))
+    p0, p1, p2 = p0[ok], p1[ok], p2[ok]
+    # The reference: 1 to 3 capitals then digits, up to its closing quote.
+    ref = part.windows(p0 + 6, _REF_WINDOW)
+    quote = ref == ord('"')
+    ref_length = quote.argmax(1)
+    upper = (ref[:, :3] - np.uint8(ord("A"))) < 26
+    letters = (upper[:, 0].astype(np.int64) + (upper[:, 0] & upper[:, 1])
+               + (upper[:, 0] & upper[:, 1] & upper[:, 2]))
+    places = np.arange(_REF_WINDOW)
+    in_row = (places >= letters[:, None]) & (places < ref_length[:, None])
+    ref_ok = (letters >= 1) & (ref_length > letters) & ~_any(in_row & ~_digits(ref))
+    settled = quote.any(1)                       # a longer reference is left to the expression
+    # The s attribute: nothing, or ' s="' digits '"', between the reference's quote and the '>'.
+    quote_at = p0 + 6 + ref_length
+    style_length = p1 - quote_at - 2
+    plain = style_length == 0
+    style_digits = style_length - 5
+    styled = (style_digits >= 1) & (part.words(quote_at + 1, 4) == _STYLE) & (buf[p1 - 2] == ord('"'))
+    places = np.arange(_STYLE_WINDOW)
+    styled &= ~_any((places < style_digits[:, None]) & ~_digits(part.windows(quote_at + 5, _STYLE_WINDOW)))
+    settled &= plain | (style_digits <= _STYLE_WINDOW) | ~styled
+    style_ok = plain | styled                      # (the tag's last byte is its '>', checked above)
+    # The value: one or more of the number characters.
+    value_start = p1 + 3
+    value_length = p2 - value_start
+    places = np.arange(_VALUE_WINDOW)
+    characters = _NUMBER_CHARACTERS[part.windows(value_start, _VALUE_WINDOW)]
+    value_ok = (value_length >= 1) & ~_any((places < value_length[:, None]) & ~characters)
+    settled &= (value_length <= _VALUE_WINDOW) | ~value_ok
+    chosen = settled & ref_ok & style_ok & value_ok
+    for k in np.flatnonzero(~settled).tolist():  # what the windows did not cover: the expression decides
+        match = NUMBER_CELL.fullmatch(text, int(p0[k]), int(p2[k]) + 8)
+        chosen[k] = match is not None
+        if match is not None:
+            ref_length[k] = match.end(1) - match.start(1)
+            style_length[k] = match.end(2) - match.start(2)
+    return NumberCells(p0[chosen], ref_length[chosen], np.maximum(style_length[chosen], 0), value_start[chosen],
+                       value_length[chosen], p2[chosen] + 8)
+
+
+_FAST_LENGTH = 18         # a sign, a point and 16 digits, or 18 digits: the mantissa stays below 10**18
+_RIGHT = _VALUE_WINDOW - 1
+_PLACE_VALUES = 10 ** np.arange(_FAST_LENGTH - 1, -1, -1, dtype=np.int64)   # of the last 18 columns
+_POWERS = 10.0 ** np.arange(_FAST_LENGTH)     # exact in binary64 (up to 10**22 would be)
+_INT_POWERS = 10 ** np.arange(_FAST_LENGTH + 1, dtype=np.int64)
+
+
+def parse_decimals(data: bytes, starts: np.ndarray, lengths: np.ndarray, text: str) -> np.ndarray:
+    """float(text) of every span (a float64 array): ValueError, as float gives it, for one it does not read.
+
+    A plain decimal of up to 18 characters (an optional sign, digits with at most one point, no exponent)
+    is an integer m below 10**18 with k digits after the point; when m <= 2**53 it is m / 10**k, one
+    correctly rounded division of two exact binary64 numbers, which is float's own correctly rounded
+    result. Every other span is read by float."""
+    count = len(starts)
+    result = np.empty(count, dtype=np.float64)
+    if not count:
+        return result
+    ends = starts + lengths
+    # Right-aligned windows: a value's last character in the last column, so a column is a place value.
+    window = _Bytes(data).windows(np.maximum(ends - _VALUE_WINDOW, 0), _VALUE_WINDOW)
+    column = np.arange(_VALUE_WINDOW)
+    inside = column >= (_VALUE_WINDOW - lengths)[:, None]
+    digit = inside & _digits(window)
+    point = inside & (window == ord("."))
+    lead = window[np.arange(count), np.clip(_VALUE_WINDOW - lengths, 0, _RIGHT)]
+    signed = (lead == ord("-")) | (lead == ord("+"))
+    other = inside & ~digit & ~point
+    fast = ((lengths <= _FAST_LENGTH) & (ends >= _VALUE_WINDOW) & (_count(other) == signed)
+            & (_count(point) <= 1) & (_count(digit) >= 1))
+    whole = (window[:, _VALUE_WINDOW - _FAST_LENGTH:].astype(np.int64) - ord("0")) * digit[:, _VALUE_WINDOW - _FAST_LENGTH:]
+    spread = whole @ _PLACE_VALUES       # every digit at its column's place value, the point's column 0
+    pointed = fast & (_count(point) > 0)
+    after = np.where(pointed, _RIGHT - point.argmax(1), 0)       # digits after the point
+    low = _INT_POWERS[after]
+    mantissa = np.where(pointed, spread // (low * 10) * low + spread % low, spread)
+    fast &= mantissa <= 2 ** 53
+    values = mantissa.astype(np.float64) / _POWERS[after]
+    result[:] = np.where(lead == ord("-"), -values, values)
+    for k in np.flatnonzero(~fast).tolist():
+        at = int(starts[k])
+        result[k] = float(text[at:at + int(lengths[k])])
+    return result
