@@ -59,8 +59,9 @@ def best(fn, repeats: int) -> float:
 
 
 def first_of_a_process(path: Path) -> None:
-    """``refresh_book`` as on the first book of a process: no kept plan, and no formulas that check_ranges
-    passed before (it skips the formulas of the last book it passed: 20 ms of the 10,000-cell book)."""
+    """``refresh_book`` as on the first book of a process: no kept plan, no remembered KC_* result, and no
+    formulas that check_ranges passed before (it skips the formulas of the last book it passed: 20 ms of
+    the 10,000-cell book)."""
     forget_plans()
     refresh_module._passed.clear()
     refresh_book(path)
@@ -240,24 +241,31 @@ def main() -> int:
         build(None, template)
         work = folder / "work.xlsx"
         shutil.copyfile(template, work)
-        # An analyst's loop: an input changed in the model, then refreshed. Two books, taken in turn: one
-        # refreshed at a WACC of 10%, the same with the input cell set to 11% and nothing recomputed.
-        versions = [folder / "wacc_10.xlsx", folder / "wacc_11.xlsx"]
-        refresh_book(template, versions[0], assignments=["Case_base_WACC=10%"])
-        opened = Workbook.open(versions[0])
-        changed = planning.from_assignments(opened, ["Case_base_WACC=11%"], planning.Plan()).updates()
-        with_cached_values(opened, {}, changed).save(versions[1])
-        turn = iter(range(10 ** 6))
+        # An analyst's loop: an input changed in the model, then refreshed. The model refreshed at a WACC of
+        # 10%, then copies with the input cell set to a WACC not used before (10.01%, 10.02%, ...) and
+        # nothing recomputed, one for each refresh: no KC_* call downstream of the WACC is answered by a
+        # result remembered from an earlier refresh (workbook.calc.kc_results).
+        refreshed_at_10 = folder / "wacc_10.xlsx"
+        refresh_book(template, refreshed_at_10, assignments=["Case_base_WACC=10%"])
+        opened = Workbook.open(refreshed_at_10)
+        versions = []
+        for k in range(1, repeats + 2):
+            changed = planning.from_assignments(opened, [f"Case_base_WACC={10 + k / 100:.2f}%"],
+                                                planning.Plan()).updates()
+            versions.append(folder / f"wacc_{k}.xlsx")
+            with_cached_values(opened, {}, changed).save(versions[-1])
+        turn = iter(versions)
 
         def changed_and_refreshed():
-            shutil.copyfile(versions[next(turn) % 2], work)
+            shutil.copyfile(next(turn), work)
             refresh_book(work)
 
+        refresh_book(refreshed_at_10)      # the plan of this model kept, as in the analyst's loop
         ours = best(changed_and_refreshed, repeats)
         first = best(lambda: first_of_a_process(work), repeats)
         peer = best(lambda: libreoffice_recalc(template, folder / "lo"), repeats) if have_lo else None
         rows.append(row("KC template, an input changed: kc refresh (formulas as in the last book refreshed: "
-                        "plan kept) vs LibreOffice open+recalc+convert", ours, peer, "ratio >= 20",
+                        "plan and KC_* results kept) vs LibreOffice open+recalc+convert", ours, peer, "ratio >= 20",
                         peer is not None and peer >= 20 * ours))
         rows.append(row("KC template: kc refresh of the first book in a process (plan worked out) vs the same "
                         "LibreOffice run", first, peer, "ratio >= 20", peer is not None and peer >= 20 * first))

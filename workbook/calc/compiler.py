@@ -21,6 +21,7 @@ from addin.arguments import as_handed_over
 from addin.registry import FUNCTIONS as EXCEL_FUNCTIONS
 from workbook.calc import functions
 from workbook.calc.grammar import MAX_COLUMN, MAX_ROW, place_area, references
+from workbook.calc.kc_results import remembered
 from workbook.calc.values import (MISSING, NAME, REF, VALUE, Areas, External, Ref, Unsupported, lift, negate,
                                   operation, percent, top_left, truth)
 
@@ -351,7 +352,7 @@ class Compiler:
         padding = [None] * max(0, declared - len(args))   # omitted trailing arguments: None, as xlwings
 
         def call(ctx):
-            result = function(*[handed_over(name, a(ctx)) for a in compiled], *padding)
+            result = remembered(name, function, [handed_over(name, a(ctx)) for a in compiled] + padding)
             if isinstance(result, (list, np.ndarray)):
                 return np.array(result, dtype=object, ndmin=2)
             return result

@@ -31,7 +31,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from workbook.calc import batches
+from workbook.calc import batches, kc_results
 from workbook.calc.compiler import Compiler
 from workbook.calc.grammar import (LONGEST_ROW, MAX_COLUMN, MAX_ROW, Parser, ShapeReader, place_area, references,
                                    tokenize)
@@ -847,7 +847,9 @@ if hasattr(os, "register_at_fork"):
 
 
 def forget_plans() -> None:
-    """Drop the kept engine, so the next book is compiled afresh (tests that change the compiler's rules)."""
+    """Drop the kept engine and the remembered KC_* results (``kc_results``), so the next book is compiled
+    and computed afresh, as the first book of a process is (tests that change the compiler's rules)."""
+    kc_results.forget()
     with _last_lock:
         for _, engine in _last:
             engine.release()
