@@ -25,6 +25,7 @@ _STYLE = int.from_bytes(b' s="', "little")
 _REF_WINDOW = 16          # a reference and its closing quote (XFD1048576 takes 11)
 _STYLE_WINDOW = 8         # digits of an s attribute read by the vector checks
 _VALUE_WINDOW = 24        # characters of a value read by the vector checks (-1.2345678901234567E-300)
+FEW = 256                 # candidates or values up to this many are read one by one (fewer array passes)
 _PAD = 32                 # zero bytes after the part, so that every window read stays inside the buffer
 _NUMBER_CHARACTERS = np.zeros(256, dtype=bool)
 _NUMBER_CHARACTERS[np.frombuffer(b"-+.0123456789Ee", dtype=np.uint8)] = True
@@ -54,12 +55,11 @@ class _Bytes:
 
     def __init__(self, data: bytes):
         self.buf = np.frombuffer(data + bytes(_PAD), dtype=np.uint8)
-        self._views = {}
 
     def windows(self, starts: np.ndarray, width: int) -> np.ndarray:
-        if width not in self._views:
-            self._views[width] = np.lib.stride_tricks.sliding_window_view(self.buf, width)
-        return self._views[width][starts]
+        # A row for every byte position, each row the next ``width`` bytes (read-only, no copy).
+        view = np.ndarray((len(self.buf) - width + 1, width), dtype=np.uint8, buffer=self.buf, strides=(1, 1))
+        return view[starts]
 
     def words(self, starts: np.ndarray, size: int) -> np.ndarray:
         """The ``size`` (at most 8) bytes at each start as one little-endian integer."""
@@ -100,6 +100,8 @@ def find_number_cells(data: bytes, start: int, stop: int, text: str) -> NumberCe
     first = np.flatnonzero((after[:-3] == ord("c")) & (after[1:-2] == ord("v"))
                            & (after[2:-1] == ord("/")) & (after[3:] == ord("/")))
     p0, p1, p2 = tags[first], tags[first + 1], tags[first + 2]   # (</v></c> puts the fourth just after)
+    if len(first) <= FEW:
+        return _matched(text, p0, p1, p2)
     ok = ((part.words(p0, 6) == _OPEN) & (part.words(p2, 8) == _CLOSE)
           & (buf[p1 + 2] == ord(">")) & (buf[p1 - 1] == ord(">")))
     p0, p1, p2 = p0[ok], p1[ok], p2[ok]
@@ -142,6 +144,21 @@ def find_number_cells(data: bytes, start: int, stop: int, text: str) -> NumberCe
                        value_length[chosen], p2[chosen] + 8)
 
 
+def _matched(text: str, p0: np.ndarray, p1: np.ndarray, p2: np.ndarray) -> NumberCells:
+    """``find_number_cells`` for a few candidates: the expression tried at each."""
+    kept, refs, styles = [], [], []
+    for k, (start, end) in enumerate(zip(p0.tolist(), (p2 + 8).tolist())):
+        match = NUMBER_CELL.fullmatch(text, start, end)
+        if match is not None:
+            kept.append(k)
+            refs.append(match.end(1) - match.start(1))
+            styles.append(match.end(2) - match.start(2))
+    kept = np.array(kept, dtype=np.int64)
+    value_starts = p1[kept] + 3
+    return NumberCells(p0[kept], np.array(refs, dtype=np.int64), np.array(styles, dtype=np.int64), value_starts,
+                       p2[kept] - value_starts, p2[kept] + 8)
+
+
 _FAST_LENGTH = 18         # a sign, a point and 16 digits, or 18 digits: the mantissa stays below 10**18
 _RIGHT = _VALUE_WINDOW - 1
 _PLACE_VALUES = 10 ** np.arange(_FAST_LENGTH - 1, -1, -1, dtype=np.int64)   # of the last 18 columns
@@ -157,9 +174,10 @@ def parse_decimals(data: bytes, starts: np.ndarray, lengths: np.ndarray, text: s
     correctly rounded division of two exact binary64 numbers, which is float's own correctly rounded
     result. Every other span is read by float."""
     count = len(starts)
+    if count <= FEW:
+        return np.array([float(text[a:b]) for a, b in zip(starts.tolist(), (starts + lengths).tolist())],
+                        dtype=np.float64)
     result = np.empty(count, dtype=np.float64)
-    if not count:
-        return result
     ends = starts + lengths
     # Right-aligned windows: a value's last character in the last column, so a column is a place value.
     window = _Bytes(data).windows(np.maximum(ends - _VALUE_WINDOW, 0), _VALUE_WINDOW)

@@ -8,7 +8,16 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from workbook.xlsx import number_cells
 from workbook.xlsx.number_cells import NUMBER_CELL, find_number_cells, parse_decimals
+
+
+@pytest.fixture(params=["one by one", "as arrays"], autouse=True)
+def path(request, monkeypatch):
+    """Every test runs on both paths: a few cells read one by one, many as arrays."""
+    if request.param == "as arrays":
+        monkeypatch.setattr(number_cells, "FEW", 0)
+    return request.param
 
 HEAD = b'<worksheet xmlns="m"><sheetData>'
 TAIL = b"</sheetData></worksheet>"
