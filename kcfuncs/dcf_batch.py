@@ -16,6 +16,8 @@ values those alone too, so each gets its own one-line message.
 
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 from kcfuncs import discounting, terminal
@@ -35,8 +37,13 @@ def _column(value, n: int) -> np.ndarray | None:
 def _powers(bases: np.ndarray, exponent: float) -> np.ndarray:
     """bases ** exponent by Python's float power, element by element (numpy's power may round
     differently); a power beyond the float range is inf, as ``path_factors`` treats it."""
+    bases = bases.tolist()
+    try:
+        return np.array(list(map(pow, bases, repeat(exponent, len(bases)))), dtype=float)   # pow is float's **
+    except OverflowError:
+        pass
     out = []
-    for base in bases.tolist():
+    for base in bases:
         try:
             out.append(base ** exponent)
         except OverflowError:

@@ -36,7 +36,7 @@ def formula_cells(book: Workbook) -> list[FormulaCell]:
         scanned = book.sheet_cells(sheet)
         cells = scanned.records                      # plain number cells hold no formula
         texts = resolved_formulas(cells)
-        if scanned.number_count and not texts.keys().isdisjoint(scanned.number_refs):
+        if scanned.number_cell_at(list(texts)):
             cells = book.cells(sheet)                # a number cell repeats a formula's reference: every cell
         data = None
         for cell in cells:

@@ -671,8 +671,9 @@ _CELL_REF_LINES = re.compile(r"^([A-Z]{1,3})([0-9]+)$", re.M)
 def positions(refs: list[str]) -> tuple[list[int], list[int]]:
     """(rows, columns) of many cell references: ``position`` of each, read in one pass (references the
     sheet XML writes, 'B21'; any other spelling is read one by one, with ``position``'s errors)."""
-    found = _CELL_REF_LINES.findall("\n".join(refs))
-    if len(found) != len(refs):           # some reference is not plain: each one on its own
+    text = "\n".join(refs)
+    found = _CELL_REF_LINES.findall(text)
+    if len(found) != len(refs) or text.count("\n") != len(refs) - 1:   # not plain (or holding a line end)
         pairs = [position(ref) for ref in refs]
         return [r for r, _ in pairs], [c for _, c in pairs]
     if not found:

@@ -321,8 +321,8 @@ def _cells_to_write(book: Workbook, sheet: str, values: dict, inputs: dict) -> l
     if not inputs:
         scanned = book.sheet_cells(sheet)
         chosen = [cell for cell in scanned.records if cell.ref in values]
-        # (a number cell may repeat a reference; a set answers faster than the dict's keys)
-        if len(chosen) == len(values) and set(values).isdisjoint(scanned.number_refs):
+        # (a number cell may repeat a reference)
+        if len(chosen) == len(values) and not scanned.number_cell_at(list(values)):
             return chosen
     return book.cells(sheet)
 

@@ -30,7 +30,7 @@ import numpy as np
 from workbook.errors import BookError
 from workbook.xlsx.number_cells import NumberCells, find_number_cells, parse_decimals
 from workbook.xlsx.package import MAIN_NS, xml_parser
-from workbook.xlsx.references import column_letters, column_number, split_cell
+from workbook.xlsx.references import KEY_COLUMNS, cell_keys, column_letters, column_number, split_cell
 
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]+)$")
 
@@ -331,6 +331,7 @@ class SheetCells:
     _text: str = None
     _values: np.ndarray = None
     _refs: list = None
+    _keys: np.ndarray = None
 
     def __post_init__(self):
         if self.numbers is None:
@@ -392,6 +393,27 @@ class SheetCells:
         for k in range(1, _LONGEST_REF):
             rows = np.where((k >= letters) & (k < lengths), rows * 10 + chars[k] - 48, rows)
         return rows, cols
+
+    def number_cell_at(self, refs: list[str]) -> bool:
+        """Whether a plain number cell has one of ``refs`` (a cell written twice), read from positions."""
+        if not self.number_count or not refs:
+            return False
+        keys = self._number_keys()
+        found = cell_keys(refs) if keys is not None else None
+        if found is None:
+            return not set(refs).isdisjoint(self.number_refs)
+        at = np.minimum(np.searchsorted(keys, found), len(keys) - 1)
+        return bool((keys[at] == found).any())
+
+    def _number_keys(self) -> np.ndarray | None:
+        """The number cells' ``cell_keys``, sorted; None when a reference is too long to key."""
+        if self._keys is None:
+            if self.numbers.ref_lengths.max() > _LONGEST_REF:
+                return None
+            rows, cols = self.number_positions()
+            keys = rows * KEY_COLUMNS + cols
+            self._keys = keys if (keys[1:] > keys[:-1]).all() else np.unique(keys)
+        return self._keys
 
     def all_records(self) -> list[CellSpan]:
         if not self.number_count:

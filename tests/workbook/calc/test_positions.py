@@ -31,3 +31,10 @@ def test_a_row_too_long_to_convert_is_named_not_a_crash():
         position(ref)
     with pytest.raises(BookError, match=r"a row of 5,000 digits"):
         positions(["A1", ref])
+
+
+@pytest.mark.parametrize("refs", [["A1\nB2", ""], ["", "A1\nB2"], ["A1\nB2", "", "C3"]])
+def test_a_reference_holding_a_line_end_is_not_read_as_two(refs):
+    # Joined by line ends, "A1\nB2" and "" would read as A1 and B2; each is read on its own instead.
+    with pytest.raises(BookError, match="bad cell reference"):
+        positions(refs)

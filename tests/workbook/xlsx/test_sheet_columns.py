@@ -273,3 +273,16 @@ def test_a_defect_after_sheet_data_is_named_as_the_expat_path_names_it():
     with pytest.raises(BookError) as got:
         scan_sheet(data, "Model")
     assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("body, refs, expected", [
+    ('<c r="A1"><v>1</v></c><c r="B1"><v>2</v></c>', ["B1"], True),
+    ('<c r="A1"><v>1</v></c><c r="B1"><v>2</v></c>', ["C1", "A2"], False),
+    ('<c r="B1"><v>2</v></c><c r="A1"><v>1</v></c>', ["A1"], True),              # out of sheet order
+    ('<c r="B1"><v>2</v></c><c r="A1"><v>1</v></c>', ["B2"], False),
+    (f'<c r="A1"><v>1</v></c><c r="A{"1" * 12}"><v>1</v></c>', [f"A{'1' * 12}"], True),   # too long to key
+    ('<c r="A1"><v>1</v></c>', ["$A$1"], False),                                  # not plain: compared as text
+    ('<c r="A1"><v>1</v></c>', [], False),
+])
+def test_a_number_cell_at_a_reference(body, refs, expected):
+    assert scan_sheet(sheet(f'<row r="1">{body}</row>')).number_cell_at(refs) is expected
