@@ -11,6 +11,7 @@ every cell an array formula covers, ready for ``workbook.xlsx.cached_values``.
 from __future__ import annotations
 
 import re
+from itertools import repeat
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -29,6 +30,9 @@ class FormulaCell(NamedTuple):
     cached: tuple | None = None     # the stored (t, text) value, kept for formulas that read other books
 
 
+_new_cell = FormulaCell._make
+
+
 def formula_cells(book: Workbook) -> list[FormulaCell]:
     """Every formula cell of the workbook, shared formulas resolved per cell."""
     found = []
@@ -39,6 +43,12 @@ def formula_cells(book: Workbook) -> list[FormulaCell]:
         if scanned.number_cell_at(list(texts)):
             cells = book.cells(sheet)                # a number cell repeats a formula's reference: every cell
         data = None
+        if len(texts) == len(cells) and not any(cell.formula_type for cell in cells):
+            # Every record a formula of its own (no array, no repeated cell): made in one pass.
+            found.extend(map(_new_cell, zip(repeat(sheet), texts, texts.values(), repeat(None), repeat(False),
+                                            [None if c.value_text is None else (c.cell_type, c.value_text)
+                                             for c in cells])))
+            continue
         for cell in cells:
             if cell.ref in texts:
                 spill, dynamic = None, False

@@ -31,7 +31,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from workbook.calc import batches, kc_results
+from workbook.calc import batches, dirty, kc_results
 from workbook.calc.compiler import Compiler
 from workbook.calc.grammar import (LONGEST_ROW, MAX_COLUMN, MAX_ROW, Parser, ShapeReader, place_area, references,
                                    tokenize)
@@ -70,6 +70,15 @@ class Node:
         return f"{self.sheet}!{self.ref}"
 
 
+class LastRun(NamedTuple):
+    """What a complete run read and gave: the inputs read one by one ({key: value}), the number cells
+    read as columns ([(sheet, rows, columns, numbers)]) and every formula's value ({sheet: {cell: value}})."""
+
+    inputs: dict
+    columns: list
+    out: dict | None
+
+
 class Compiled(NamedTuple):
     function: Callable | None      # the closure over (sheet, row, column), None when it could not be made
     reason: Exception | None       # why not (Unsupported), for the fallback and for messages
@@ -101,6 +110,12 @@ class Engine:
         self.members: dict[tuple, tuple] = {}          # a cell of an array range -> its formula's cell
         self.steps: list | None = None                 # the order of computation, once a run found it
         self._external: list[Node] = []                # cells that keep the value stored for them
+        self._precedents: dict | None = None           # formula cell -> the formula cells it reads (the plan's)
+        self._since: LastRun | None = None             # the last complete run, for computing only what changed
+        self._fell_back: set = set()                   # cells the fallback computed (always computed again)
+        self._readers: dirty.Readers | bool | None = None   # False: array ranges overlap, compute all
+        self._dependents: dict | None = None          # formula cell -> the formula cells that read it
+        self._always: set = set()                      # cells computed every run (see ``_stale``)
         try:
             rows, cols = positions([cell.ref for cell in cells])
         except BookError as error:          # the sheet of the cell it names
@@ -127,6 +142,8 @@ class Engine:
                       self._keys):
             store.clear()
         self.steps = None
+        self._precedents = self._since = self._readers = self._dependents = None
+        self._fell_back.clear()
 
     def again(self, book: Workbook, cells, facts: WorkbookFacts):
         """Ready to compute ``book``, whose formulas, sheets and names are those of the book this engine
@@ -356,19 +373,33 @@ class Engine:
     # -- running --
 
     def run(self) -> dict[str, dict]:
-        """{sheet: {cell: value}} for every formula cell and array-range cell."""
+        """{sheet: {cell: value}} for every formula cell and array-range cell. With a kept plan, only the
+        cells the changed inputs reach are computed (``workbook.calc.dirty``); the others keep the values
+        the last run gave them."""
+        inputs = LastRun(dict(self.values), list(self._columns), None)   # what was loaded, before any formula
         if self.steps is None:
             self.steps = self._planned()
             for node in self.nodes.values():     # only a kept cell reads its stored value, when it is planned
                 node.cached = None               # or made ready again: the kept engine holds none of them
+            stale = None
         else:
             for node in self._external:          # this book's stored values
                 self._keep(node)
+            stale = self._stale(inputs)
+        last = None if stale is None else self._since.out
+        self._since = None                       # (until this run is complete)
         out: dict[str, dict] = {}
         for step in self.steps:
             if isinstance(step, list):
-                computed = batches.compute(self, step)
                 target = out.setdefault(self.nodes[step[0]].sheet, {})     # a batch's cells share a sheet
+                if stale is not None:
+                    for key in step:
+                        if key not in stale:
+                            self._restore(key, last, out)
+                    step = [key for key in step if key in stale]
+                    if not step:
+                        continue
+                computed = batches.compute(self, step)
                 for key in step:
                     node = self.nodes[key]
                     value = computed.get(key)
@@ -378,8 +409,60 @@ class Engine:
                         self.values[key] = value
                         target[node.ref] = value
                 continue
-            self._run_one(self.nodes[step], out)
+            if stale is None or step in stale:
+                self._run_one(self.nodes[step], out)
+            else:
+                self._restore(step, last, out)
+        # (a copy: the caller owns ``out``)
+        self._since = LastRun(inputs.inputs, inputs.columns, {sheet: dict(cells) for sheet, cells in out.items()})
         return out
+
+    def _stale(self, loaded: "LastRun") -> set | None:
+        """The formula cells to compute for this book, or None for all of them: those reading an input
+        that differs from the last run's, those downstream of them, and those always computed."""
+        since = self._since
+        if since is None or self._precedents is None:
+            return None
+        changed = dirty.changed_inputs(since.inputs, loaded.inputs, since.columns, loaded.columns)
+        if changed is None or self._readers is False:
+            return None
+        if self._readers is None:
+            self._readers = dirty.Readers(self.nodes) if self._members_apart() else False
+            dependents: dict = {}
+            for key, reads in self._precedents.items():
+                for read in reads:
+                    if read != key:
+                        dependents.setdefault(read, []).append(key)
+            self._dependents = dependents
+            self._always = {key for key, node in self.nodes.items()
+                            if node.kept or node.compiled is None or node.compiled.function is None}
+        if self._readers is False:
+            return None
+        start = self._always | self._fell_back
+        for sheet, row, col in changed:
+            start.update(self._readers.of(sheet, row, col))
+        return dirty.downstream(start, self._dependents)
+
+    def _members_apart(self) -> bool:
+        """Whether no two formula cells write one cell (array ranges that overlap each other or a formula
+        cell): then a cell's last value in a run is its formula's alone, and can be restored as such."""
+        spilled = sum(pkg.range_size(node.spill) - 1 for node in self.nodes.values() if node.spill and ":" in node.spill)
+        return spilled == len(self.members) and self.members.keys().isdisjoint(self.nodes.keys())
+
+    def _restore(self, key, last: dict, out: dict):
+        """A formula cell no changed input reaches: the values the last run gave it and its array range."""
+        node = self.nodes[key]
+        before, target = last[node.sheet], out.setdefault(node.sheet, {})
+        if not node.array:
+            self.values[key] = target[node.ref] = before[node.ref]
+            return
+        first, _, end = (node.spill or node.ref).partition(":")
+        r1, c1 = pkg.split_cell(first)
+        r2, c2 = pkg.split_cell(end or first)
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                ref = f"{pkg.column_letters(c)}{r}"
+                self.values[(node.sheet, r, c)] = target[ref] = before[ref]
 
     def _planned(self) -> list:
         """Every cell compiled, and the steps that compute each cell after the cells it reads."""
@@ -401,6 +484,7 @@ class Engine:
                 precedents[key] = index.formulas_in(areas)
         for areas, keys in shaped.values():
             index.formulas_in_each(areas, keys, precedents)
+        self._precedents = precedents
         ordered, left = dependency_order(precedents)
         if left:
             loop = cycle(precedents, left)
@@ -466,6 +550,7 @@ class Engine:
                 reason = error
         if not self.allow_fallback:
             raise Unsupported(f"{node.where}: {reason}")
+        self._fell_back.add((node.sheet, node.row, node.col))
         return self.fallback().evaluate(node, reason)
 
     def fallback(self):
@@ -847,10 +932,11 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def forget_plans() -> None:
+def forget_plans(kc_results_too: bool = True) -> None:
     """Drop the kept engine and the remembered KC_* results (``kc_results``), so the next book is compiled
     and computed afresh, as the first book of a process is (tests that change the compiler's rules)."""
-    kc_results.forget()
+    if kc_results_too:
+        kc_results.forget()
     with _last_lock:
         for _, engine in _last:
             engine.release()
