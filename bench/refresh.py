@@ -67,16 +67,16 @@ def first_of_a_process(path: Path) -> None:
     refresh_book(path)
 
 
-def cells_book(path: Path, n: int, native: bool) -> None:
+def cells_book(path: Path, n: int, native: bool, shift: float = 0.0) -> None:
     """n valuation cells, each row with its own inputs (five flows, a WACC, a growth rate): KC_DCF, or the
-    same enterprise value with native NPV and a Gordon terminal value."""
+    same enterprise value with native NPV and a Gordon terminal value. ``shift`` moves every flow."""
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet("Cells")
     for i in range(n):
         r = i + 1
-        scale = 1 + (i % 997) / 1000                  # every row's flows differ
+        scale = 1 + (i % 997) / 1000 + shift          # every row's flows differ
         wacc, g = 0.08 + (i % 100) * 0.0005, 0.01 + (i // 100 % 50) * 0.0004
         sheet.write_row(i, 0, [f * scale for f in FLOWS] + [wacc, g])
         if native:
@@ -279,16 +279,30 @@ def main() -> int:
             kc, native = folder / f"kc_{n}.xlsx", folder / f"native_{n}.xlsx"
             cells_book(kc, n, native=False)
             cells_book(native, n, native=True)
-            ours = best(lambda: refresh_book(kc), repeats)
-            first = best(lambda: first_of_a_process(kc), repeats)
+            # Every flow of the book changed between refreshes (two versions taken in turn), so every cell is
+            # computed, as LibreOffice's recalculation computes every cell: a refresh computes only what
+            # changed inputs reach (workbook.calc.dirty), and the same file again would compute nothing.
+            other = folder / f"kc_{n}_other.xlsx"
+            cells_book(other, n, native=False, shift=0.5)
+            work = folder / f"kc_{n}_work.xlsx"
+            turns = iter(range(10 ** 6))
+
+            def every_input_changed(path=kc, other=other, work=work):
+                shutil.copyfile(other if next(turns) % 2 else path, work)
+                refresh_book(work)
+
+            ours = best(every_input_changed, repeats + (repeats % 2 == 0))   # (an odd count ends on ``kc``)
+            shutil.copyfile(kc, work)
+            first = best(lambda: first_of_a_process(work), repeats)
+            kc = work                                  # its values, refreshed, are checked against LibreOffice's
             peer = best(lambda: libreoffice_recalc(native, folder / "lo"), repeats) if have_lo else None
             note = ""
             if have_lo:
                 note = "values equal LibreOffice's" if same_values(kc, next((folder / "lo").glob("*.xlsx")), n) \
                     else "VALUES DIFFER from LibreOffice's"
             target = 10 if n == 10000 else 1
-            rows.append(row(f"{n:,} scalar KC_DCF cells (own inputs): kc refresh (plan kept) vs LibreOffice recalc "
-                            "of native NPV", ours, peer, f"ratio >= {target}", peer is not None and peer >= target * ours,
+            rows.append(row(f"{n:,} scalar KC_DCF cells (own inputs), every input changed: kc refresh (plan kept) "
+                            "vs LibreOffice recalc of native NPV", ours, peer, f"ratio >= {target}", peer is not None and peer >= target * ours,
                             note))
             rows.append(row(f"{n:,} such cells, the first book in a process (plan worked out) vs the same LibreOffice "
                             "run", first, peer, f"ratio >= {target}", peer is not None and peer >= target * first))
