@@ -30,7 +30,8 @@ import numpy as np
 from workbook.errors import BookError
 from workbook.xlsx.number_cells import NumberCells, find_number_cells, parse_decimals
 from workbook.xlsx.package import MAIN_NS, xml_parser
-from workbook.xlsx.references import KEY_COLUMNS, cell_keys, column_letters, column_number, split_cell
+from workbook.xlsx.references import (KEY_COLUMNS, cell_keys, column_letters, column_number, spans_positions,
+                                      split_cell)
 
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]+)$")
 
@@ -332,6 +333,7 @@ class SheetCells:
     _values: np.ndarray = None
     _refs: list = None
     _keys: np.ndarray = None
+    _positions: tuple = None
 
     def __post_init__(self):
         if self.numbers is None:
@@ -372,27 +374,20 @@ class SheetCells:
         return self._values
 
     def number_positions(self) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, columns) of the number cells, as int64 arrays, read from the references' bytes (each one
-        1 to 3 capital letters, then digits: the cell pattern's); OverflowError for a row past int64."""
-        if not self.number_count:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        lengths = self.numbers.ref_lengths
-        if lengths.max() > _LONGEST_REF:     # past any sheet's last row: one by one, as Python reads them
+        """(rows, columns) of the number cells, as int64 arrays, read from the references' bytes (every
+        reference is followed by at least '"><v>0</v></c>' in the part, so each read stays inside it);
+        OverflowError for a row past int64. Read once (the engine and ``number_cell_at`` both ask)."""
+        if self._positions is None:
+            self._positions = self._read_positions()
+        return self._positions
+
+    def _read_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        found = spans_positions(np.frombuffer(self.data, dtype=np.uint8), self.numbers.ref_starts,
+                                self.numbers.ref_lengths) if self.number_count else None
+        if found is None and self.number_count:  # a row of more than 9 digits: one by one, as Python reads them
             pairs = list(map(split_cell, self.number_refs))
             return (np.array([r for r, _ in pairs], dtype=np.int64), np.array([c for _, c in pairs], dtype=np.int64))
-        # One row of bytes per place in the references (a cell's reference is followed by at least '"><v>0',
-        # so every read is inside the part): place k of every reference, contiguous.
-        places = np.arange(_LONGEST_REF)[:, None]
-        chars = np.frombuffer(self.data, dtype=np.uint8)[self.numbers.ref_starts[None, :] + places].astype(np.int64)
-        upper = (chars[:3] >= 65) & (chars[:3] <= 90)
-        letters = 1 + upper[1] + (upper[1] & upper[2])       # the pattern's 1 to 3 capitals
-        cols = chars[0] - 64
-        for k in (1, 2):
-            cols = np.where(k < letters, cols * 26 + chars[k] - 64, cols)
-        rows = np.zeros(len(lengths), dtype=np.int64)
-        for k in range(1, _LONGEST_REF):
-            rows = np.where((k >= letters) & (k < lengths), rows * 10 + chars[k] - 48, rows)
-        return rows, cols
+        return found or (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 
     def number_cell_at(self, refs: list[str]) -> bool:
         """Whether a plain number cell has one of ``refs`` (a cell written twice), read from positions."""
@@ -409,7 +404,7 @@ class SheetCells:
         """The number cells' ``cell_keys``, sorted; None when a reference is too long to key."""
         if self._keys is None:
             if self.numbers.ref_lengths.max() > _LONGEST_REF:
-                return None
+                return None                  # (rows past int64 cannot be keyed)
             rows, cols = self.number_positions()
             keys = rows * KEY_COLUMNS + cols
             self._keys = keys if (keys[1:] > keys[:-1]).all() else np.unique(keys)

@@ -56,21 +56,46 @@ def range_cells(ref: str) -> list[str]:
 
 
 KEY_COLUMNS = 18_279         # ZZZ is column 18,278: row * KEY_COLUMNS + column is one number per reference
-_PLAIN_LINES = re.compile(r"^([A-Z]{1,3})([0-9]{1,9})$", re.M)
-_LETTERS: dict[str, int] = {}
+LONGEST_PLAIN = 12           # 3 letters and 9 digits
+
+
+def spans_positions(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple | None:
+    """(rows, columns) as int64 arrays of the references at buf[start:start + length] (``buf`` bytes with
+    at least LONGEST_PLAIN readable after every start), each 1 to 3 capitals then 1 to 9 digits; None
+    when any is not."""
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if lengths.max() > LONGEST_PLAIN or lengths.min() < 2:
+        return None
+    # One row per place in the references, place k of every reference contiguous.
+    places = np.arange(LONGEST_PLAIN)[:, None]
+    chars = buf[starts[None, :] + places].astype(np.int64)
+    upper = (chars[:3] >= 65) & (chars[:3] <= 90)
+    letters = upper[0] * (1 + upper[1] + (upper[1] & upper[2]))
+    in_row = (places >= letters) & (places < lengths)
+    digit = (chars >= 48) & (chars <= 57)
+    if not ((letters >= 1) & (lengths - letters <= 9) & (lengths > letters)).all() or (in_row & ~digit).any():
+        return None
+    cols = chars[0] - 64
+    for k in (1, 2):
+        cols = np.where(k < letters, cols * 26 + chars[k] - 64, cols)
+    rows = np.zeros(len(starts), dtype=np.int64)
+    for k in range(1, LONGEST_PLAIN):
+        rows = np.where(in_row[k], rows * 10 + chars[k] - 48, rows)
+    return rows, cols
 
 
 def cell_keys(refs: list[str]) -> np.ndarray | None:
     """row * KEY_COLUMNS + column of each reference as the sheet XML writes it ('B21'), as int64, read in
-    one pass; None when any is not 1 to 3 capitals and up to 9 digits."""
+    one pass over their bytes; None when any is not 1 to 3 capitals and 1 to 9 digits."""
     if not refs:
         return np.zeros(0, dtype=np.int64)
     text = "\n".join(refs)
-    found = _PLAIN_LINES.findall(text)
-    if len(found) != len(refs) or text.count("\n") != len(refs) - 1:   # (a reference holding a line end)
+    if not text.isascii() or text.count("\n") != len(refs) - 1:     # (a reference holding a line end)
         return None
-    letters, digits = zip(*found)
-    for new in set(letters).difference(_LETTERS):
-        _LETTERS[new] = column_number(new)
-    rows = np.array(digits, dtype=np.int64)
-    return rows * KEY_COLUMNS + np.array([_LETTERS[t] for t in letters], dtype=np.int64)
+    data = text.encode("ascii")
+    buf = np.frombuffer(data + b"\n" * LONGEST_PLAIN, dtype=np.uint8)
+    breaks = np.flatnonzero(buf[:len(data)] == ord("\n"))
+    starts = np.concatenate([[0], breaks + 1])
+    found = spans_positions(buf, starts, np.concatenate([breaks, [len(data)]]) - starts)
+    return None if found is None else found[0] * KEY_COLUMNS + found[1]
