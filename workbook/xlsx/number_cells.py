@@ -80,15 +80,6 @@ def _any(rows: np.ndarray) -> np.ndarray:
     return found
 
 
-def _count(rows: np.ndarray) -> np.ndarray:
-    """rows.sum(1) of such a bool array: the bytes of each word added by one multiplication."""
-    words = rows.view(np.uint64)
-    total = np.zeros(len(rows), dtype=np.int64)
-    for k in range(words.shape[1]):
-        total += ((words[:, k] * np.uint64(0x0101010101010101)) >> np.uint64(56)).astype(np.int64)
-    return total
-
-
 def find_number_cells(data: bytes, start: int, stop: int, text: str) -> NumberCells:
     """The plain number cells of data[start:stop] (``text`` is ``data`` decoded as Latin-1): every match
     of ``NUMBER_CELL`` that a left-to-right search would find there."""
@@ -122,8 +113,9 @@ def find_number_cells(data: bytes, start: int, stop: int, text: str) -> NumberCe
     plain = style_length == 0
     style_digits = style_length - 5
     styled = (style_digits >= 1) & (part.words(quote_at + 1, 4) == _STYLE) & (buf[p1 - 2] == ord('"'))
-    places = np.arange(_STYLE_WINDOW)
-    styled &= ~_any((places < style_digits[:, None]) & ~_digits(part.windows(quote_at + 5, _STYLE_WINDOW)))
+    if styled.any():                             # (a sheet of unstyled numbers reads no style window)
+        places = np.arange(_STYLE_WINDOW)
+        styled &= ~_any((places < style_digits[:, None]) & ~_digits(part.windows(quote_at + 5, _STYLE_WINDOW)))
     settled &= plain | (style_digits <= _STYLE_WINDOW) | ~styled
     style_ok = plain | styled                      # (the tag's last byte is its '>', checked above)
     # The value: one or more of the number characters.
@@ -161,9 +153,7 @@ def _matched(text: str, p0: np.ndarray, p1: np.ndarray, p2: np.ndarray) -> Numbe
 
 _FAST_LENGTH = 18         # a sign, a point and 16 digits, or 18 digits: the mantissa stays below 10**18
 _RIGHT = _VALUE_WINDOW - 1
-_PLACE_VALUES = 10 ** np.arange(_FAST_LENGTH - 1, -1, -1, dtype=np.int64)   # of the last 18 columns
 _POWERS = 10.0 ** np.arange(_FAST_LENGTH)     # exact in binary64 (up to 10**22 would be)
-_INT_POWERS = 10 ** np.arange(_FAST_LENGTH + 1, dtype=np.int64)
 
 
 def parse_decimals(data: bytes, starts: np.ndarray, lengths: np.ndarray, text: str) -> np.ndarray:
@@ -179,24 +169,23 @@ def parse_decimals(data: bytes, starts: np.ndarray, lengths: np.ndarray, text: s
                         dtype=np.float64)
     result = np.empty(count, dtype=np.float64)
     ends = starts + lengths
-    # Right-aligned windows: a value's last character in the last column, so a column is a place value.
-    window = _Bytes(data).windows(np.maximum(ends - _VALUE_WINDOW, 0), _VALUE_WINDOW)
-    column = np.arange(_VALUE_WINDOW)
-    inside = column >= (_VALUE_WINDOW - lengths)[:, None]
-    digit = inside & _digits(window)
-    point = inside & (window == ord("."))
-    lead = window[np.arange(count), np.clip(_VALUE_WINDOW - lengths, 0, _RIGHT)]
+    # Right-aligned windows, one row per place (place k of every value contiguous): a value's last
+    # character in the last row, so a row is a place value.
+    places = np.ascontiguousarray(_Bytes(data).windows(np.maximum(ends - _VALUE_WINDOW, 0), _VALUE_WINDOW).T)
+    first = _VALUE_WINDOW - lengths                              # the row of each value's first character
+    inside = np.arange(_VALUE_WINDOW)[:, None] >= first
+    digit = inside & _digits(places)
+    point = inside & (places == ord("."))
+    lead = places[np.clip(first, 0, _RIGHT), np.arange(count)]
     signed = (lead == ord("-")) | (lead == ord("+"))
-    other = inside & ~digit & ~point
-    fast = ((lengths <= _FAST_LENGTH) & (ends >= _VALUE_WINDOW) & (_count(other) == signed)
-            & (_count(point) <= 1) & (_count(digit) >= 1))
-    whole = (window[:, _VALUE_WINDOW - _FAST_LENGTH:].astype(np.int64) - ord("0")) * digit[:, _VALUE_WINDOW - _FAST_LENGTH:]
-    spread = whole @ _PLACE_VALUES       # every digit at its column's place value, the point's column 0
-    pointed = fast & (_count(point) > 0)
-    after = np.where(pointed, _RIGHT - point.argmax(1), 0)       # digits after the point
-    low = _INT_POWERS[after]
-    mantissa = np.where(pointed, spread // (low * 10) * low + spread % low, spread)
+    points = point.sum(0)
+    fast = ((lengths <= _FAST_LENGTH) & (ends >= _VALUE_WINDOW) & (digit.sum(0) >= 1) & (points <= 1)
+            & ((inside & ~digit & ~point).sum(0) == signed))   # a sign, if any, is the first character
+    mantissa = np.zeros(count, dtype=np.int64)                   # the digits in order, the point skipped
+    for k in range(_VALUE_WINDOW - _FAST_LENGTH, _VALUE_WINDOW):
+        mantissa = np.where(digit[k], mantissa * 10 + (places[k] - ord("0")), mantissa)
     fast &= mantissa <= 2 ** 53
+    after = np.where(fast & (points > 0), _RIGHT - point.argmax(0), 0)   # digits after the point
     values = mantissa.astype(np.float64) / _POWERS[after]
     result[:] = np.where(lead == ord("-"), -values, values)
     for k in np.flatnonzero(~fast).tolist():
