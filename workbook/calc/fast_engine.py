@@ -17,6 +17,10 @@ cell's value never depends on which other formulas the book happens to contain.
 
 A formula that reads another workbook ([1]Sheet1!A1) keeps the value Excel stored for it, when it reads
 nothing else; mixed with cells of this book it is refused.
+
+The plan (compiled shapes, order, batches) of the last book is kept for the next book with the same
+formulas (``plan_key``), and so are that run's inputs and values: the next run computes only the cells
+its changed inputs reach (``workbook.calc.dirty``), every other cell keeping its value.
 """
 
 from __future__ import annotations
@@ -916,7 +920,8 @@ _last_lock = threading.Lock()
 # Cells of a book whose plan is kept: its formula cells and the cells of its array ranges, since the plan
 # holds an entry for each (one range may have 2,000,000). Kept, a cell costs about 450 bytes once the
 # book is gone (its key's strings included); more where many shapes hold their own closures (1.3 KB a
-# cell in the template, 782 shapes).
+# cell in the template, 782 shapes), and the last run's inputs and values (``LastRun``): 7.1 MB kept for the
+# 10,000-cell bench book, 2.0 MB of it the last run's; 5.5 MB for the template, 0.5 MB of it the last run's.
 KEPT_AT_MOST = 50_000
 
 
