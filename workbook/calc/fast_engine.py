@@ -365,12 +365,16 @@ class Engine:
             except Unsupported as error:
                 found = Compiled(None, error, None, None)
             else:
-                areas = compiler.areas(tree)
                 try:
-                    function = compiler.compile(tree, "array" if node.array else "scalar")
-                    found = Compiled(function, None, tree, areas)
-                except Unsupported as error:
-                    found = Compiled(None, error, tree, areas)
+                    areas = compiler.areas(tree)
+                except Unsupported as error:          # (a name with a relative reference): the fallback's
+                    found = Compiled(None, error, tree, None)
+                else:
+                    try:
+                        function = compiler.compile(tree, "array" if node.array else "scalar")
+                        found = Compiled(function, None, tree, areas)
+                    except Unsupported as error:
+                        found = Compiled(None, error, tree, areas)
             self._compiled[key] = found
         return found
 
@@ -479,6 +483,10 @@ class Engine:
                 areas = self._areas_of(node) if compiled.areas is None else None
             except Refused as error:
                 raise BookError(f"{node.where}: {error}") from None
+            except Unsupported as error:         # what it reads cannot be worked out (a name with a
+                if not self.allow_fallback:      # relative reference), by this engine or the fallback
+                    raise
+                raise BookError(f"{node.where}: the formula cannot be computed headless ({error})") from None
             if isinstance(compiled.reason, External):
                 self._keep(node)
                 self._external.append(node)

@@ -213,3 +213,21 @@ def test_a_dynamic_array_shows_its_result_once(tmp_path):
     got = recalculate(Workbook.open(tmp_path / "dyn2.xlsx")).values()["S"]
     assert [got["A3"], got["B3"], str(got["A4"]), str(got["B4"])] == [2, 4, "#N/A", "#N/A"]
     assert [got["D3"], got["E3"], got["D4"], got["E4"]] == [2, 4, 2, 4]     # legacy: the row repeats down
+
+
+def test_a_name_with_a_relative_reference_is_one_line_naming_the_cell(tmp_path):
+    # What such a name reads depends on the cell Excel had selected when it was defined: refused, never
+    # guessed, and never an exception out of the engine.
+    path = tmp_path / "relative.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("Sheet1")
+    ws.write_number("A1", 1.0)
+    ws.write_formula("B1", "=Rel*2")
+    ws.write_formula("B2", "=A1+1")
+    book.define_name("Rel", "=Sheet1!A1")
+    book.close()
+    with pytest.raises(BookError, match=r"^Sheet1!B1: the formula cannot be computed headless \(the name "
+                                        r"'Sheet1!A1' has a relative reference\)$"):
+        recalculate(Workbook.open(path))
+    with pytest.raises(Unsupported, match=r"Sheet1!B1: the name 'Sheet1!A1' has a relative reference"):
+        recalculate(Workbook.open(path), "fast")
