@@ -80,7 +80,7 @@ class LastRun(NamedTuple):
 
     inputs: dict
     columns: list
-    out: dict | None
+    out: dict
 
 
 class Compiled(NamedTuple):
@@ -380,11 +380,13 @@ class Engine:
 
     # -- running --
 
-    def run(self) -> dict[str, dict]:
+    def run(self, remember: bool = True) -> dict[str, dict]:
         """{sheet: {cell: value}} for every formula cell and array-range cell. With a kept plan, only the
         cells the changed inputs reach are computed (``workbook.calc.dirty``); the others keep the values
-        the last run gave them."""
-        inputs = LastRun(dict(self.values), list(self._columns), None)   # what was loaded, before any formula
+        the last run gave them. ``remember``: keep this run's inputs and values for the next (an engine
+        that will not be kept has no next run)."""
+        if remember:                             # what was loaded, before any formula
+            inputs, columns = dict(self.values), list(self._columns)
         if self.steps is None:
             self.steps = self._planned()
             for node in self.nodes.values():     # only a kept cell reads its stored value, when it is planned
@@ -393,7 +395,7 @@ class Engine:
         else:
             for node in self._external:          # this book's stored values
                 self._keep(node)
-            stale = self._stale(inputs)
+            stale = self._stale(inputs, columns) if remember else None
         last = None if stale is None else self._since.out
         self._since = None                       # (until this run is complete)
         out: dict[str, dict] = {}
@@ -421,17 +423,17 @@ class Engine:
                 self._run_one(self.nodes[step], out)
             else:
                 self._restore(step, last, out)
-        # (a copy: the caller owns ``out``)
-        self._since = LastRun(inputs.inputs, inputs.columns, {sheet: dict(cells) for sheet, cells in out.items()})
+        if remember:                             # (a copy of ``out``: the caller owns it)
+            self._since = LastRun(inputs, columns, {sheet: dict(cells) for sheet, cells in out.items()})
         return out
 
-    def _stale(self, loaded: "LastRun") -> set | None:
+    def _stale(self, inputs: dict, columns: list) -> set | None:
         """The formula cells to compute for this book, or None for all of them: those reading an input
         that differs from the last run's, those downstream of them, and those always computed."""
         since = self._since
         if since is None or self._precedents is None:
             return None
-        changed = dirty.changed_inputs(since.inputs, loaded.inputs, since.columns, loaded.columns)
+        changed = dirty.changed_inputs(since.inputs, inputs, since.columns, columns)
         if changed is None or self._readers is False:
             return None
         if self._readers is None:
@@ -464,13 +466,8 @@ class Engine:
         if not node.array:
             self.values[key] = target[node.ref] = before[node.ref]
             return
-        first, _, end = (node.spill or node.ref).partition(":")
-        r1, c1 = pkg.split_cell(first)
-        r2, c2 = pkg.split_cell(end or first)
-        for r in range(r1, r2 + 1):
-            for c in range(c1, c2 + 1):
-                ref = f"{pkg.column_letters(c)}{r}"
-                self.values[(node.sheet, r, c)] = target[ref] = before[ref]
+        for ref in pkg.range_cells(node.spill or node.ref):
+            self.values[(node.sheet, *pkg.split_cell(ref))] = target[ref] = before[ref]
 
     def _planned(self) -> list:
         """Every cell compiled, and the steps that compute each cell after the cells it reads."""
@@ -966,14 +963,15 @@ def evaluate(book: Workbook, cells, *, fallback: bool = True) -> dict[str, dict]
         if key is not None and _last and _last[0][0] == key:
             kept = _last.pop()[1]
     engine = Engine(book, cells, fallback=fallback, facts=facts) if kept is None else kept
+    keep = key is not None and len(cells) + len(engine.members) <= KEPT_AT_MOST
     try:
         if kept is not None:     # in the try: a refused value of this book lets the engine go (``release``)
             kept.again(book, cells, facts)
-        result = engine.run()
+        result = engine.run(remember=keep)
     except BaseException:
         engine.release()
         raise
-    if key is None or len(cells) + len(engine.members) > KEPT_AT_MOST:
+    if not keep:
         engine.release()
         return result
     engine._forget_values()

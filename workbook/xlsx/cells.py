@@ -30,8 +30,8 @@ import numpy as np
 from workbook.errors import BookError
 from workbook.xlsx.number_cells import NumberCells, find_number_cells, parse_decimals
 from workbook.xlsx.package import MAIN_NS, xml_parser
-from workbook.xlsx.references import (KEY_COLUMNS, cell_keys, column_letters, column_number, spans_positions,
-                                      split_cell)
+from workbook.xlsx.references import (KEY_COLUMNS, LONGEST_PLAIN, cell_keys, column_letters, column_number,
+                                      spans_positions, split_cell)
 
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]+)$")
 
@@ -343,10 +343,13 @@ class SheetCells:
     def number_count(self) -> int:
         return len(self.numbers.starts)
 
-    def _spans(self, starts: np.ndarray, lengths: np.ndarray) -> list[str]:
+    def _decoded(self) -> str:
         if self._text is None:
             self._text = self.data.decode("latin-1")
-        text = self._text
+        return self._text
+
+    def _spans(self, starts: np.ndarray, lengths: np.ndarray) -> list[str]:
+        text = self._decoded()
         return [text[a:b] for a, b in zip(starts.tolist(), (starts + lengths).tolist())]
 
     @property
@@ -367,10 +370,8 @@ class SheetCells:
         """The number cells' values as float64, read once (the check and the engine both need them);
         ValueError for a text float() does not read."""
         if self._values is None:
-            if self._text is None:
-                self._text = self.data.decode("latin-1")
             self._values = parse_decimals(self.data, self.numbers.value_starts, self.numbers.value_lengths,
-                                          self._text)
+                                          self._decoded())
         return self._values
 
     def number_positions(self) -> tuple[np.ndarray, np.ndarray]:
@@ -403,8 +404,8 @@ class SheetCells:
     def _number_keys(self) -> np.ndarray | None:
         """The number cells' ``cell_keys``, sorted; None when a reference is too long to key."""
         if self._keys is None:
-            if self.numbers.ref_lengths.max() > _LONGEST_REF:
-                return None                  # (rows past int64 cannot be keyed)
+            if self.numbers.ref_lengths.max() > LONGEST_PLAIN:
+                return None                  # (a longer row might not fit a key in int64)
             rows, cols = self.number_positions()
             keys = rows * KEY_COLUMNS + cols
             self._keys = keys if (keys[1:] > keys[:-1]).all() else np.unique(keys)
@@ -440,7 +441,6 @@ class SheetCells:
         return merged
 
 
-_LONGEST_REF = 10                 # XFD1048576; a longer reference is read one by one
 _EMPTY = np.zeros(0, dtype=np.int64)
 NO_NUMBER_CELLS = NumberCells(_EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY)
 

@@ -80,7 +80,7 @@ def parsed(texts: list[str]) -> list[float]:
                           text).tolist()
 
 
-def same_floats(got: list[float], texts: list[str]):
+def assert_same_floats(got: list[float], texts: list[str]):
     for value, text in zip(got, texts, strict=True):
         expected = float(text)
         assert value == expected and np.signbit(value) == np.signbit(expected) or (value != value and expected != expected), text
@@ -97,7 +97,7 @@ DECIMALS = st.builds(lambda sign, whole, point, fraction: sign + whole + point +
           "1.7976931348623157", "123456789012345678", "0.000000000000000001", "1E5", "-3.5E-7", "1e308", "2.5e-324",
           "00000000000000000001", "-9007199254740992"])
 def test_every_value_is_what_float_reads(texts):
-    same_floats(parsed(texts), texts)
+    assert_same_floats(parsed(texts), texts)
 
 
 @settings(max_examples=300, deadline=None)
@@ -106,7 +106,7 @@ def test_the_texts_python_writes_read_back(values):
     texts = [repr(v) for v in values] + [str(v) for v in values] + [f"{v:.15g}" for v in values]
     texts = [t for t in texts if "inf" not in t]
     if texts:
-        same_floats(parsed(texts), texts)
+        assert_same_floats(parsed(texts), texts)
 
 
 @pytest.mark.parametrize("bad", ["-", ".", "+-1", "1.2.3", "1-", "E", "--1", "1..2"])
