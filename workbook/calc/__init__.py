@@ -15,6 +15,8 @@ from itertools import repeat
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
+
 from workbook.xlsx.book import Workbook
 from workbook.xlsx.formula_text import resolved_formulas
 
@@ -34,30 +36,52 @@ _new_cell = FormulaCell._make
 
 
 def formula_cells(book: Workbook) -> list[FormulaCell]:
-    """Every formula cell of the workbook, shared formulas resolved per cell."""
+    """Every formula cell of the workbook, shared formulas resolved per cell, in sheet order."""
     found = []
     for sheet in book.sheet_parts:
         scanned = book.sheet_cells(sheet)
         cells = scanned.records                      # plain number cells hold no formula
         texts = resolved_formulas(cells)
-        if scanned.number_cell_at(list(texts)):
-            cells = book.cells(sheet)                # a number cell repeats a formula's reference: every cell
-        data = None
-        if len(texts) == len(cells) and not any(cell.formula_type for cell in cells):
-            # Every record a formula of its own (no array, no repeated cell): made in one pass.
-            found.extend(map(_new_cell, zip(repeat(sheet), texts, texts.values(), repeat(None), repeat(False),
-                                            [None if c.value_text is None else (c.cell_type, c.value_text)
-                                             for c in cells])))
+        columns = scanned.formula_count              # plain formula cells kept as columns
+        refs = scanned.formula_refs if columns else []
+        if (scanned.number_cell_at(list(texts))
+                or columns and (scanned.formula_cell_repeated() or not {c.ref for c in cells}.isdisjoint(refs))):
+            cells = book.cells(sheet)                # a cell written twice: every record, in sheet order
+            texts, columns = resolved_formulas(cells), 0
+        of_records = _record_cells(book, sheet, cells, texts)
+        if not columns:
+            found.extend(of_records)
             continue
-        for cell in cells:
-            if cell.ref in texts:
-                spill, dynamic = None, False
-                if cell.formula_type == "array":
-                    spill = cell.formula_ref or cell.ref
-                    data = data if data is not None else book.part(book.sheet_parts[sheet])
-                    dynamic = bool(_DYNAMIC.search(data, cell.tag[0], cell.tag[1]))
-                cached = (cell.cell_type, cell.value_text) if cell.value_text is not None else None
-                found.append(FormulaCell(sheet, cell.ref, texts[cell.ref], spill, dynamic, cached))
+        of_columns = list(map(_new_cell, zip(repeat(sheet), refs, scanned.formula_texts, repeat(None),
+                                             repeat(False), zip(repeat(None), scanned.formula_values))))
+        if not of_records:
+            found.extend(of_columns)
+            continue
+        starts = [cell.tag_start for cell in cells if cell.ref in texts]
+        order = np.argsort(np.concatenate([np.array(starts, dtype=np.int64), scanned.formulas.starts]),
+                           kind="stable")
+        both = of_records + of_columns
+        found.extend(map(both.__getitem__, order.tolist()))
+    return found
+
+
+def _record_cells(book: Workbook, sheet: str, cells: list, texts: dict) -> list[FormulaCell]:
+    """The formula cells among a sheet's records (``texts`` their formulas), in order."""
+    if len(texts) == len(cells) and not any(cell.formula_type for cell in cells):
+        # Every record a formula of its own (no array, no repeated cell): made in one pass.
+        return list(map(_new_cell, zip(repeat(sheet), texts, texts.values(), repeat(None),
+                                       repeat(False), [None if c.value_text is None else (c.cell_type, c.value_text)
+                                                       for c in cells])))
+    found, data = [], None
+    for cell in cells:
+        if cell.ref in texts:
+            spill, dynamic = None, False
+            if cell.formula_type == "array":
+                spill = cell.formula_ref or cell.ref
+                data = data if data is not None else book.part(book.sheet_parts[sheet])
+                dynamic = bool(_DYNAMIC.search(data, cell.tag[0], cell.tag[1]))
+            cached = (cell.cell_type, cell.value_text) if cell.value_text is not None else None
+            found.append(FormulaCell(sheet, cell.ref, texts[cell.ref], spill, dynamic, cached))
     return found
 
 

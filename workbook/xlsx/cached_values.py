@@ -14,6 +14,7 @@ import numbers
 import re
 from itertools import chain, repeat
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import schedula as sh
@@ -21,7 +22,7 @@ from formulas.tokens.operand import XlError
 
 from workbook.errors import BookError
 from workbook.xlsx.book import Workbook
-from workbook.xlsx.cells import scan_cells
+from workbook.xlsx.cells import SheetCells, scan_cells
 from workbook.xlsx.structure import WORKBOOK_ORDER, attribute, insert_child, outline, with_attributes
 
 EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#SPILL!", "#CALC!",
@@ -87,14 +88,15 @@ def _retype(tag: bytes, cell_type: str | None) -> bytes:
 
 
 def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = None,
-                  cells: list | None = None) -> bytes:
+                  cells: list | None = None, columns: ColumnSpans | None = None) -> bytes:
     """New cached values for formula (and spill) cells in ``values``; new contents for plain input
     cells in ``inputs`` (text goes in as an inline string, since the shared-string table is left as is).
     New elements use the prefix of the cell they go in (``<x:v>`` in an ``<x:c>``).
 
     Each cell written replaces one span of the old bytes. Most hold a finite float and keep their start
     tag, so only their ``<v>`` changes: ``_plain_spans`` finds those spans and texts for all of them at
-    once. Every other cell goes through ``_general_span``, one at a time."""
+    once. Every other cell goes through ``_general_span``, one at a time. ``columns``: the spans of the
+    formula cells kept as columns (``column_spans``), which ``cells`` then leaves out."""
     inputs = inputs or {}
     if cells is None:
         cells = scan_cells(data, where, keep_empty=set(inputs))
@@ -109,7 +111,15 @@ def rewrite_sheet(data: bytes, values: dict, where: str, inputs: dict | None = N
     retyped: dict[str | None, dict[bytes, bytes | None]] = {None: {}}
     for i in others:  # in sheet order, so that the first cell refused is the first in the sheet
         starts[i], stops[i], news[i] = _general_span(data, chosen[i], values, inputs, where, retyped)
-    found = set(refs)
+    if columns is not None and columns.starts:
+        if count:                # the two sets of spans in sheet order, by where each begins
+            order = np.argsort(np.array(starts + columns.starts, dtype=np.int64), kind="stable").tolist()
+            starts, stops, news = ([both[i] for i in order] for both in
+                                   (starts + columns.starts, stops + columns.stops, list(news) + columns.news))
+        else:
+            starts, stops, news = columns.starts, columns.stops, columns.news
+        count = len(starts)
+    found = set(refs).union(columns.refs) if columns is not None else set(refs)
     if len(found) != (len(values.keys() | inputs.keys()) if inputs else len(values)):
         missing = (values.keys() | inputs.keys()) - found
         raise BookError(f"{where}: cells {', '.join(sorted(missing)[:5])} are not in the sheet")
@@ -182,14 +192,7 @@ def _plain_spans(data: bytes, chosen: list, refs: list, values: dict) -> tuple |
         numbers = np.array([x if type(x) is float else math.nan for x in given], dtype=float)
     fast = kept & np.isfinite(numbers)
     which = np.flatnonzero(fast)
-    numbers = numbers[which]
-    whole = (np.floor(numbers) == numbers) & (np.abs(numbers) < 1e15)
-    # Each as encode() spells it: str(int(x)) for a whole number below 1e15, else repr(x).upper().
-    as_int, as_repr = f"<{p}v>%d</{p}v>\0", f"<{p}v>%r</{p}v>\0"
-    form = "".join([as_int if w else as_repr for w in whole.tolist()]) if whole.any() else as_repr * len(which)
-    texts = (form % tuple(given if len(which) == count else numbers.tolist())).replace("e", "E")
-    texts = texts.encode().split(b"\0")
-    texts.pop()
+    texts = value_elements(numbers[which], given if len(which) == count else None, p)
     if len(which) == count and plain_kinds:
         return (), until, stops, texts
     news = [None] * count
@@ -227,6 +230,53 @@ def _plain_spans(data: bytes, chosen: list, refs: list, values: dict) -> tuple |
             until[i] = cell.tag_start
         news[i] = v
     return others, until, stops, news
+
+
+def value_elements(numbers: np.ndarray, floats: list | None, p: str = "") -> list[bytes]:
+    """``<v>TEXT</v>`` (with the prefix ``p``) for each finite float of ``numbers``, TEXT as ``encode``
+    spells it: str(int(x)) for a whole number below 1e15, else repr(x).upper(). ``floats``: the same
+    numbers as Python floats, when the caller has them."""
+    whole = (np.floor(numbers) == numbers) & (np.abs(numbers) < 1e15)
+    as_int, as_repr = f"<{p}v>%d</{p}v>\0", f"<{p}v>%r</{p}v>\0"
+    form = "".join([as_int if w else as_repr for w in whole.tolist()]) if whole.any() else as_repr * len(numbers)
+    texts = (form % tuple(numbers.tolist() if floats is None else floats)).replace("e", "E")
+    texts = texts.encode().split(b"\0")
+    texts.pop()
+    return texts
+
+
+class ColumnSpans(NamedTuple):
+    """What the formula cells kept as columns put in a sheet: for the ones given a finite float, their
+    ``refs``, the span of each one's <v> and its new one (in sheet order); ``records``: the records of
+    the others given a value, which take the general path."""
+
+    refs: list
+    starts: list
+    stops: list
+    news: list
+    records: list
+
+
+def column_spans(scanned: SheetCells, values: dict) -> ColumnSpans:
+    """The spans of ``values`` that fall on ``scanned``'s formula columns."""
+    refs = scanned.formula_refs
+    found = scanned.formulas
+    given = [values.get(ref, _UNSEEN) for ref in refs]
+    if set(map(type, given)) == {float}:
+        numbers = np.array(given, dtype=float)
+    else:
+        numbers = np.array([x if type(x) is float else math.nan for x in given], dtype=float)
+    finite = np.isfinite(numbers)
+    which = np.flatnonzero(finite)
+    if len(which) == len(refs):
+        chosen, floats = refs, given
+    else:
+        chosen, floats = [refs[k] for k in which.tolist()], None
+    starts = found.value_starts[which] - 3
+    stops = found.value_starts[which] + found.value_lengths[which] + 4
+    others = [k for k in np.flatnonzero(~finite).tolist() if given[k] is not _UNSEEN]
+    return ColumnSpans(chosen, starts.tolist(), stops.tolist(), value_elements(numbers[which], floats),
+                       scanned.formula_records(others))
 
 
 def _general_span(data: bytes, cell, values: dict, inputs: dict, where: str, retyped: dict) -> tuple:
@@ -315,16 +365,27 @@ def set_calc_properties(data: bytes, where: str = "xl/workbook.xml") -> bytes:
     return data[:calc.start] + new + data[calc.tag_end:]
 
 
-def _cells_to_write(book: Workbook, sheet: str, values: dict, inputs: dict) -> list:
-    """The records of the cells to write when none is a plain number cell (formula cells never are; an
-    input or an array formula's other cells may be), else every record of the sheet."""
+def _cells_to_write(book: Workbook, sheet: str, values: dict, inputs: dict) -> tuple[list, ColumnSpans | None]:
+    """The records of the cells to write and the spans of those kept as formula columns, when none is a
+    plain number cell (formula cells never are; an input or an array formula's other cells may be) and no
+    cell is written twice; else every record of the sheet (and no column spans)."""
     if not inputs:
         scanned = book.sheet_cells(sheet)
         chosen = [cell for cell in scanned.records if cell.ref in values]
-        # (a number cell may repeat a reference)
-        if len(chosen) == len(values) and not scanned.number_cell_at(list(values)):
-            return chosen
-    return book.cells(sheet)
+        columns = column_spans(scanned, values) if scanned.formula_count else None
+        if columns is not None and columns.records:
+            chosen = sorted(chosen + columns.records, key=_tag_start)
+        # (a number cell may repeat a reference, and so may a record a formula column's)
+        refs = [cell.ref for cell in chosen]
+        if (len(chosen) + (len(columns.refs) if columns is not None else 0) == len(values)
+                and not scanned.number_cell_at(refs)
+                and (columns is None or not scanned.formula_cell_repeated() and set(refs).isdisjoint(columns.refs))):
+            return chosen, columns
+    return book.cells(sheet), None
+
+
+def _tag_start(cell) -> int:
+    return cell.tag_start
 
 
 def with_cached_values(book: Workbook, sheet_values: dict[str, dict],
@@ -341,7 +402,7 @@ def with_cached_values(book: Workbook, sheet_values: dict[str, dict],
         cells, inputs = sheet_values.get(sheet, {}), sheet_inputs.get(sheet, {})
         if cells or inputs:
             changes[parts[sheet]] = rewrite_sheet(book.part(parts[sheet]), cells, sheet, inputs,
-                                                  _cells_to_write(book, sheet, cells, inputs))
+                                                  *_cells_to_write(book, sheet, cells, inputs))
     changes[book.workbook_part] = set_calc_properties(book.part(book.workbook_part), book.workbook_part)
     return book.with_parts(changes)
 

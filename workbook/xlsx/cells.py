@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbook.errors import BookError
-from workbook.xlsx.number_cells import NumberCells, find_number_cells, parse_decimals
+from workbook.xlsx.formula_columns import NO_FORMULA_CELLS, FormulaCells, find_formula_cells
+from workbook.xlsx.number_cells import NumberCells, find_number_cells, parse_decimals, tags_of
 from workbook.xlsx.package import MAIN_NS, xml_parser
 from workbook.xlsx.references import (KEY_COLUMNS, LONGEST_PLAIN, cell_keys, column_letters, column_number,
                                       spans_positions, split_cell)
@@ -334,10 +335,38 @@ class SheetCells:
     _refs: list = None
     _keys: np.ndarray = None
     _positions: tuple = None
+    formulas: FormulaCells = None
+    _formula_refs: list = None
+    _repeated: bool = None
 
     def __post_init__(self):
         if self.numbers is None:
             self.numbers = NO_NUMBER_CELLS
+        if self.formulas is None:
+            self.formulas = NO_FORMULA_CELLS
+
+    @property
+    def formula_count(self) -> int:
+        return len(self.formulas.starts)
+
+    @property
+    def formula_refs(self) -> list[str]:
+        if self._formula_refs is None:
+            self._formula_refs = self._spans(self.formulas.ref_starts, self.formulas.ref_lengths)
+        return self._formula_refs
+
+    @property
+    def formula_texts(self) -> list[str]:
+        return self._spans(self.formulas.formula_starts, self.formulas.formula_lengths)
+
+    @property
+    def formula_values(self) -> list[str]:
+        """The formula cells' cached values as written (numbers: they have no t attribute)."""
+        return self._spans(self.formulas.value_starts, self.formulas.value_lengths)
+
+    @property
+    def formula_styles(self) -> list[str]:
+        return self._spans(self.formulas.ref_starts + self.formulas.ref_lengths + 1, self.formulas.style_lengths)
 
     @property
     def number_count(self) -> int:
@@ -411,16 +440,41 @@ class SheetCells:
             self._keys = keys if (keys[1:] > keys[:-1]).all() else np.unique(keys)
         return self._keys
 
+    def formula_cell_repeated(self) -> bool:
+        """Whether a formula cell kept as columns shares its reference with another one or with a plain
+        number cell (a cell written twice), read from positions; read once."""
+        if self._repeated is None:
+            self._repeated = self._formula_repeated()
+        return self._repeated
+
+    def _formula_repeated(self) -> bool:
+        found = self.formulas
+        if not len(found.starts):
+            return False
+        positions = None
+        if found.ref_lengths.max() <= LONGEST_PLAIN:     # (a longer row might not fit a key in int64)
+            positions = spans_positions(np.frombuffer(self.data, dtype=np.uint8), found.ref_starts, found.ref_lengths)
+        numbers = self._number_keys() if self.number_count else None
+        if positions is None or (self.number_count and numbers is None):
+            refs = self.formula_refs
+            return len(set(refs)) != len(refs) or self.number_cell_at(refs)
+        keys = np.sort(positions[0] * KEY_COLUMNS + positions[1])
+        if (keys[1:] == keys[:-1]).any():
+            return True
+        if numbers is None:
+            return False
+        at = np.minimum(np.searchsorted(numbers, keys), len(numbers) - 1)
+        return bool((numbers[at] == keys).any())
+
     def all_records(self) -> list[CellSpan]:
-        if not self.number_count:
+        if not (self.number_count or self.formula_count):
             return self.records
+        new = object.__new__
         numbers = []
         append = numbers.append
-        new = object.__new__
         found = self.numbers
-        value_starts = found.value_starts.tolist()
         for ref, style, text, start, value_start in zip(self.number_refs, self.number_styles, self.number_texts,
-                                                        found.starts.tolist(), value_starts):
+                                                        found.starts.tolist(), found.value_starts.tolist()):
             cell = new(CellSpan)
             cell.ref = ref
             cell.tag_start = start
@@ -434,15 +488,50 @@ class SheetCells:
             cell.prefix = b""
             cell.style = style[4:-1] if style else None
             append(cell)
-        if not self.records:
+        found = self.formulas
+        numbers.extend(map(_formula_record, self.formula_refs, self.formula_styles, self.formula_texts,
+                           self.formula_values, found.starts.tolist(), found.value_starts.tolist()))
+        if not self.records and not (self.number_count and self.formula_count):
             return numbers
         merged = numbers + self.records
         merged.sort(key=_tag_start)
         return merged
 
+    def formula_records(self, which: list[int]) -> list[CellSpan]:
+        """The records of the formula cells kept as columns at the indices ``which``."""
+        refs, found, text = self.formula_refs, self.formulas, self._decoded()
+        records = []
+        for k in which:
+            formula_start, value_start = int(found.formula_starts[k]), int(found.value_starts[k])
+            ref_end = int(found.ref_starts[k] + found.ref_lengths[k])
+            records.append(_formula_record(refs[k], text[ref_end + 1:ref_end + 1 + int(found.style_lengths[k])],
+                                           text[formula_start:formula_start + int(found.formula_lengths[k])],
+                                           text[value_start:value_start + int(found.value_lengths[k])],
+                                           int(found.starts[k]), value_start))
+        return records
+
+
+def _formula_record(ref: str, style: str, formula: str, text: str, start: int, value_start: int) -> CellSpan:
+    """A formula cell kept as columns as its record: ``<c r="REF"{style}><f>{formula}</f><v>{text}</v></c>``
+    with its '<' at ``start`` and its value's text at ``value_start``."""
+    cell = object.__new__(CellSpan)
+    cell.ref = ref
+    cell.tag_start = start
+    cell.formula = formula
+    cell.tag_end = cell.formula_start = value_start - 7 - len(formula) - 3
+    cell.value_start = cell.formula_end = value_start - 3
+    cell.value_tag_end = value_start
+    cell.value_end = value_start + len(text) + 4
+    cell.self_closing = False
+    cell.formula_type = cell.formula_ref = cell.shared_index = cell.cell_type = None
+    cell.value_text = text
+    cell.prefix = b""
+    cell.style = style[4:-1] if style else None
+    return cell
+
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-NO_NUMBER_CELLS = NumberCells(_EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY)
+NO_NUMBER_CELLS = NumberCells(*[_EMPTY] * 7)
 
 
 def _tag_start(cell: CellSpan) -> int:
@@ -454,34 +543,102 @@ def scan_sheet(data: bytes, where: str = "sheet") -> SheetCells:
     (``workbook.xlsx.number_cells``, no object per cell), what lies between them read by the fast path's
     expression, piece by piece. A part that is not plain throughout is read by ``scan_cells`` whole (then
     every cell is a record)."""
-    found = _scan_numbers(data)
+    found = _scan_columns(data)
     return SheetCells(scan_cells(data, where)) if found is None else found
 
 
-def _scan_numbers(data: bytes) -> SheetCells | None:
+def _scan_columns(data: bytes) -> SheetCells | None:
     region = _sheet_data(data)
     if region is None:
         return None
     start, stop = region
     text = data.decode("latin-1")
-    numbers = find_number_cells(data, start, stop, text)
-    if not len(numbers.starts):
+    tags = tags_of(data, start, stop)
+    numbers = find_number_cells(data, start, stop, text, tags)
+    escaped = _escaped(data, start, stop)
+    formulas = find_formula_cells(data, start, stop, text, escaped, tags)
+    if not (len(numbers.starts) or len(formulas.starts)):
         cells = _scan_plain(data)
         return None if cells is None else SheetCells(cells)
-    escaped = _escaped(data, start, stop)
-    # What lies between number cells, read in place piece by piece: other cells, rows and white space.
+    with _collector_paused():
+        records = _between_columns(text, start, stop, tags, numbers, formulas, escaped)
+    if records is None:
+        return None
+    # Expat checks the part without its number cells: each is a complete element of digits and letters,
+    # and it sits between complete cells and row tags (everything around it was just read whole), so
+    # taking it out changes nothing in whether the part is well-formed; a third of the bytes to parse.
     piece_starts = np.concatenate([[start], numbers.ends])
     piece_ends = np.concatenate([numbers.starts, [stop]])
     pieces = np.flatnonzero(piece_ends > piece_starts)
-    regions = list(zip(piece_starts[pieces].tolist(), piece_ends[pieces].tolist()))
-    with _collector_paused():
-        records = _plain_cells_in(text, regions, escaped, False)
-    # Expat checks the part without its number cells: each is a complete element of digits and letters,
-    # and it sits between complete cells and row tags (every piece around it was just read whole), so
-    # taking it out changes nothing in whether the part is well-formed; a third of the bytes to parse.
-    if records is None or not _well_formed(b"".join([data[:start], *(data[a:b] for a, b in regions), data[stop:]])):
+    kept = zip(piece_starts[pieces].tolist(), piece_ends[pieces].tolist())
+    if not _well_formed(b"".join([data[:start], *(data[a:b] for a, b in kept), data[stop:]])):
         return None
-    return SheetCells(records, numbers, data, text)
+    return SheetCells(records, numbers, data, text, formulas=formulas)
+
+
+# What may follow a cell kept as columns up to the next tag, and what a row tag is (with what follows it up
+# to the next tag): row tags are checked in one match over them all, each ended by a NUL, which no token
+# can take in (XML holds no NUL), so that no token runs from one row tag into the next.
+_SPACE = re.compile(r"\s*+", re.ASCII)
+_ROW_TAGS = re.compile(r'(?:(?:<row(?:\s+' + _NAME + r'="[^"\x00]*")*+\s*+/?>|</row\s*+>)\s*+\x00)*+', re.ASCII)
+_ROW = int.from_bytes(b"<row", "little")
+_END_ROW = int.from_bytes(b"</row", "little")
+_CLOSE_ROW = int.from_bytes(b"</row>", "little")
+_AFTER_NAME = np.zeros(256, dtype=bool)
+_AFTER_NAME[np.frombuffer(b" \t\r\n/>", dtype=np.uint8)] = True
+
+
+def _row_tags_read(part, starts: np.ndarray, ends: np.ndarray) -> bool:
+    """Whether each span (a row tag and what follows it up to the next tag) is read by ``_ROW_TAGS``: the
+    spans gathered into one text, each followed by a NUL, and matched at once."""
+    lengths = ends - starts + 1
+    if not len(lengths):
+        return True
+    total = int(lengths.sum())
+    # Index of every byte to gather: a run from each start, the NUL's place pointing at a zero pad byte.
+    offsets = np.cumsum(lengths) - lengths
+    index = np.arange(total, dtype=np.int64) + np.repeat(starts - offsets, lengths)
+    index[offsets + lengths - 1] = len(part.buf) - 1
+    return _ROW_TAGS.fullmatch(part.buf[index].tobytes().decode("latin-1")) is not None
+
+
+def _between_columns(text: str, start: int, stop: int, tags, numbers: NumberCells, formulas: FormulaCells,
+                     escaped: bool) -> list[CellSpan] | None:
+    """The records of what lies between the cells kept as columns in text[start:stop], or None when any of
+    it is not read by the fast path's expressions: every tag is a column cell's, a row tag, or in a region
+    of other cells that the cell expression reads whole (``_plain_cells_in``)."""
+    part, at = tags.part, tags.at
+    count = len(at)
+    covered = np.zeros(count, dtype=bool)
+    covered[(numbers.first_tags[:, None] + np.arange(4)).ravel()] = True       # <c, <v, </v, </c
+    covered[(formulas.first_tags[:, None] + np.arange(6)).ravel()] = True      # <c, <f, </f, <v, </v, </c
+    next_at = np.append(at[1:], stop)             # where the text after each tag ends: the next tag
+    # After each column cell, white space only up to the next tag; before the first tag, the same.
+    cell_ends = np.concatenate([numbers.ends, formulas.ends])
+    after = next_at[np.concatenate([numbers.first_tags + 3, formulas.first_tags + 5])]
+    spaced = np.flatnonzero(after > cell_ends).tolist()
+    if any(_SPACE.fullmatch(text, a, b) is None for a, b in zip(cell_ends[spaced].tolist(), after[spaced].tolist())):
+        return None
+    if _SPACE.fullmatch(text, start, int(at[0]) if count else stop) is None:
+        return None
+    uncovered = np.flatnonzero(~covered)
+    places = at[uncovered]
+    ends = next_at[uncovered]
+    closing = part.words(places, 6) == _CLOSE_ROW
+    rows = (((part.words(places, 4) == _ROW) & _AFTER_NAME[part.buf[places + 4]])
+            | ((part.words(places, 5) == _END_ROW) & _AFTER_NAME[part.buf[places + 5]]))
+    matched = rows & ~(closing & (ends == places + 6))        # (a bare </row> needs no match)
+    if not _row_tags_read(part, places[matched], ends[matched]):
+        return None
+    # Every other tag: runs of them, each read whole up to the next row tag or column cell.
+    if rows.all():
+        return []
+    other = np.zeros(count, dtype=bool)
+    other[uncovered[~rows]] = True
+    edges = np.diff(np.concatenate([[False], other, [False]]).astype(np.int8))
+    firsts, lasts = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    regions = list(zip(at[firsts].tolist(), next_at[lasts].tolist()))
+    return _plain_cells_in(text, regions, escaped, False)
 
 
 def scan_cells(data: bytes, where: str = "sheet", keep_empty: bool | set = False) -> list[CellSpan]:

@@ -35,7 +35,7 @@ class NumberCells(NamedTuple):
     """Where each plain number cell of a region lies, in sheet order (int64 arrays of byte offsets into
     the part): its '<', its reference (start, length), its s attribute as written (' s="3"', length 0 when
     absent; it starts just after the reference's closing quote), its value's text (start, length), and
-    just after its '</c>'."""
+    just after its '</c>'; and the index of its '<' among the region's ``Tags``."""
 
     starts: np.ndarray
     ref_lengths: np.ndarray
@@ -43,13 +43,14 @@ class NumberCells(NamedTuple):
     value_starts: np.ndarray
     value_lengths: np.ndarray
     ends: np.ndarray
+    first_tags: np.ndarray
 
     @property
     def ref_starts(self) -> np.ndarray:
         return self.starts + len('<c r="')
 
 
-class _Bytes:
+class Bytes:
     """A part's bytes with ``_PAD`` zero bytes after them, read as fixed-width windows (a strided view:
     gathering a window per cell copies its bytes, with no index per byte)."""
 
@@ -80,22 +81,52 @@ def _any(rows: np.ndarray) -> np.ndarray:
     return found
 
 
-def find_number_cells(data: bytes, start: int, stop: int, text: str) -> NumberCells:
-    """The plain number cells of data[start:stop] (``text`` is ``data`` decoded as Latin-1): every match
-    of ``NUMBER_CELL`` that a left-to-right search would find there."""
-    part = _Bytes(data)
+class Tags(NamedTuple):
+    """The '<' positions of a region of a part (int64, in order) and the byte after each: what the cell
+    finders classify tags by. Found once and shared by the number and the formula cells' finders."""
+
+    part: Bytes
+    at: np.ndarray
+    after: np.ndarray
+
+
+def tags_of(data: bytes, start: int, stop: int) -> Tags:
+    part = Bytes(data)
+    at = np.flatnonzero(part.buf[start:stop] == ord("<")) + start
+    return Tags(part, at, part.buf[at + 1])
+
+
+def find_number_cells(data: bytes, start: int, stop: int, text: str, tags: Tags | None = None) -> NumberCells:
+    """The plain number cells of data[start:stop] (``text`` is ``data`` decoded as Latin-1; ``tags`` its
+    ``tags_of``, when found already): every match of ``NUMBER_CELL`` that a left-to-right search would
+    find there."""
+    part, at, after = tags or tags_of(data, start, stop)
     buf = part.buf
-    tags = np.flatnonzero(buf[start:stop] == ord("<")) + start
-    after = buf[tags + 1]
     # A number cell holds exactly four tags, <c, <v, </v and </c, and no other '<'.
     first = np.flatnonzero((after[:-3] == ord("c")) & (after[1:-2] == ord("v"))
                            & (after[2:-1] == ord("/")) & (after[3:] == ord("/")))
-    p0, p1, p2 = tags[first], tags[first + 1], tags[first + 2]   # (</v></c> puts the fourth just after)
+    p0, p1, p2 = at[first], at[first + 1], at[first + 2]   # (</v></c> puts the fourth just after)
     if len(first) <= FEW:
-        return _matched(text, p0, p1, p2)
-    ok = ((part.words(p0, 6) == _OPEN) & (part.words(p2, 8) == _CLOSE)
-          & (buf[p1 + 2] == ord(">")) & (buf[p1 - 1] == ord(">")))
-    p0, p1, p2 = p0[ok], p1[ok], p2[ok]
+        return _matched(text, first, p0, p1, p2)
+    ok = (part.words(p0, 6) == _OPEN) & (part.words(p2, 8) == _CLOSE) & (buf[p1 + 2] == ord(">"))
+    first, p0, p1, p2 = first[ok], p0[ok], p1[ok], p2[ok]
+    ref_length, style_length, tag_ok, settled = start_tags(part, p0, p1)
+    value_start = p1 + 3
+    value_length = p2 - value_start
+    value_ok, value_settled = number_texts(part, value_start, value_length)
+    settled &= value_settled
+    chosen = settled & tag_ok & value_ok
+    open_ = np.flatnonzero(~settled)             # what the windows did not cover: the expression decides
+    chosen[open_], ref_length[open_], style_length[open_] = match_each(NUMBER_CELL, text, p0[open_], p2[open_] + 8)
+    return NumberCells(p0[chosen], ref_length[chosen], np.maximum(style_length[chosen], 0), value_start[chosen],
+                       value_length[chosen], p2[chosen] + 8, first[chosen])
+
+
+def start_tags(part: Bytes, p0: np.ndarray, p1: np.ndarray) -> tuple:
+    """The start tags that begin with ``<c r="`` at each ``p0`` and end just before the '<' at ``p1``, read
+    as ``<c r="REF"( s="DIGITS")?>``: (the reference's length, the s attribute's length as written (0 when
+    absent), whether the tag is one, whether the windows settle it)."""
+    buf = part.buf
     # The reference: 1 to 3 capitals then digits, up to its closing quote.
     ref = part.windows(p0 + 6, _REF_WINDOW)
     quote = ref == ord('"')
@@ -117,38 +148,35 @@ def find_number_cells(data: bytes, start: int, stop: int, text: str) -> NumberCe
         places = np.arange(_STYLE_WINDOW)
         styled &= ~_any((places < style_digits[:, None]) & ~_digits(part.windows(quote_at + 5, _STYLE_WINDOW)))
     settled &= plain | (style_digits <= _STYLE_WINDOW) | ~styled
-    style_ok = plain | styled                      # (the tag's last byte is its '>', checked above)
-    # The value: one or more of the number characters.
-    value_start = p1 + 3
-    value_length = p2 - value_start
+    return ref_length, style_length, ref_ok & (plain | styled) & (buf[p1 - 1] == ord(">")), settled
+
+
+def number_texts(part: Bytes, starts: np.ndarray, lengths: np.ndarray) -> tuple:
+    """(whether each span is one or more of the number characters, whether the windows settle it)."""
     places = np.arange(_VALUE_WINDOW)
-    characters = _NUMBER_CHARACTERS[part.windows(value_start, _VALUE_WINDOW)]
-    value_ok = (value_length >= 1) & ~_any((places < value_length[:, None]) & ~characters)
-    settled &= (value_length <= _VALUE_WINDOW) | ~value_ok
-    chosen = settled & ref_ok & style_ok & value_ok
-    for k in np.flatnonzero(~settled).tolist():  # what the windows did not cover: the expression decides
-        match = NUMBER_CELL.fullmatch(text, int(p0[k]), int(p2[k]) + 8)
-        chosen[k] = match is not None
-        if match is not None:
-            ref_length[k] = match.end(1) - match.start(1)
-            style_length[k] = match.end(2) - match.start(2)
-    return NumberCells(p0[chosen], ref_length[chosen], np.maximum(style_length[chosen], 0), value_start[chosen],
-                       value_length[chosen], p2[chosen] + 8)
+    characters = _NUMBER_CHARACTERS[part.windows(starts, _VALUE_WINDOW)]
+    ok = (lengths >= 1) & ~_any((places < lengths[:, None]) & ~characters)
+    return ok, (lengths <= _VALUE_WINDOW) | ~ok
 
 
-def _matched(text: str, p0: np.ndarray, p1: np.ndarray, p2: np.ndarray) -> NumberCells:
+def match_each(expression: re.Pattern, text: str, starts: np.ndarray, ends: np.ndarray) -> tuple:
+    """Whether ``expression`` matches each text[start:end] whole, and the lengths of its groups 1 and 2
+    there (the reference and the s attribute; 0 where it does not match)."""
+    hits, refs, styles = [], [], []
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        match = expression.fullmatch(text, start, end)
+        hits.append(match is not None)
+        refs.append(0 if match is None else match.end(1) - match.start(1))
+        styles.append(0 if match is None else match.end(2) - match.start(2))
+    return np.array(hits, dtype=bool), np.array(refs, dtype=np.int64), np.array(styles, dtype=np.int64)
+
+
+def _matched(text: str, first: np.ndarray, p0: np.ndarray, p1: np.ndarray, p2: np.ndarray) -> NumberCells:
     """``find_number_cells`` for a few candidates: the expression tried at each."""
-    kept, refs, styles = [], [], []
-    for k, (start, end) in enumerate(zip(p0.tolist(), (p2 + 8).tolist())):
-        match = NUMBER_CELL.fullmatch(text, start, end)
-        if match is not None:
-            kept.append(k)
-            refs.append(match.end(1) - match.start(1))
-            styles.append(match.end(2) - match.start(2))
-    kept = np.array(kept, dtype=np.int64)
-    value_starts = p1[kept] + 3
-    return NumberCells(p0[kept], np.array(refs, dtype=np.int64), np.array(styles, dtype=np.int64), value_starts,
-                       p2[kept] - value_starts, p2[kept] + 8)
+    hits, refs, styles = match_each(NUMBER_CELL, text, p0, p2 + 8)
+    value_starts = p1[hits] + 3
+    return NumberCells(p0[hits], refs[hits], styles[hits], value_starts, p2[hits] - value_starts, p2[hits] + 8,
+                       first[hits])
 
 
 _FAST_LENGTH = 18         # a sign, a point and 16 digits, or 18 digits: the mantissa stays below 10**18
@@ -171,7 +199,7 @@ def parse_decimals(data: bytes, starts: np.ndarray, lengths: np.ndarray, text: s
     ends = starts + lengths
     # Right-aligned windows, one row per place (place k of every value contiguous): a value's last
     # character in the last row, so a row is a place value.
-    places = np.ascontiguousarray(_Bytes(data).windows(np.maximum(ends - _VALUE_WINDOW, 0), _VALUE_WINDOW).T)
+    places = np.ascontiguousarray(Bytes(data).windows(np.maximum(ends - _VALUE_WINDOW, 0), _VALUE_WINDOW).T)
     first = _VALUE_WINDOW - lengths                              # the row of each value's first character
     inside = np.arange(_VALUE_WINDOW)[:, None] >= first
     digit = inside & _digits(places)

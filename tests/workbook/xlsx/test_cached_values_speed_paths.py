@@ -16,9 +16,10 @@ import numpy as np
 import openpyxl
 import pytest
 import xlsxwriter
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.workbook.xlsx.test_sheet_columns import book_with
 from tests.workbook.xlsx.test_write_speed_paths import SHAPES, VALUES, error, kc_values
 from workbook.errors import BookError
 from workbook.xlsx import cached_values
@@ -78,7 +79,7 @@ def sheet_xml(cells: list[tuple[int, int]], prefix: str = "") -> bytes:
 def general_way():
     """The writer with every cell taken the general way, from every record of the sheet."""
     with mock.patch.object(cached_values, "_plain_spans", lambda *args: None), \
-            mock.patch.object(cached_values, "_cells_to_write", lambda book, sheet, *_: book.cells(sheet)):
+            mock.patch.object(cached_values, "_cells_to_write", lambda book, sheet, *_: (book.cells(sheet), None)):
         yield
 
 
@@ -275,9 +276,10 @@ def plain_share(book: Workbook, values: dict) -> float:
     total = general = 0
     for sheet, cells in values.items():
         data = book.part(book.sheet_parts[sheet])
-        chosen = cached_values._chosen(cached_values._cells_to_write(book, sheet, cells, {}), cells, {})
-        found = cached_values._plain_spans(data, chosen, [c.ref for c in chosen], cells)
-        total += len(chosen)
+        records, columns = cached_values._cells_to_write(book, sheet, cells, {})
+        chosen = cached_values._chosen(records, cells, {})
+        found = cached_values._plain_spans(data, chosen, [c.ref for c in chosen], cells) if chosen else None
+        total += len(chosen) + (len(columns.refs) if columns is not None else 0)   # (columns are spelt at once)
         general += len(chosen) if found is None else len(found[0])
     return 1 - general / total
 
@@ -306,3 +308,50 @@ def test_cells_missing_or_among_the_number_columns(tmp_path):
     # A plain number cell is found among the sheet's number columns (as an array formula's other cells are):
     written = assert_book_as_general(book, {"Cells": {"C1": 1.0, "A2": 5.0}})
     assert {c.ref: c.value_text for c in written.cells("Cells")}["A2"] == "5"
+
+
+# -- formula cells kept as columns --
+
+def column_book(tmp_path, name: str, shapes: list[int], with_numbers: bool):
+    """A one-sheet book ("S") of one cell a row in the given ``ALL_SHAPES``, unprefixed; with a number
+    cell before each, so that the sheet is read as columns and records."""
+    rows = []
+    for i, shape in enumerate(shapes):
+        ref = f"B{i + 1}"
+        number = f'<c r="A{i + 1}"><v>{i}</v></c>' if with_numbers else ""
+        rows.append(f'<row r="{i + 1}">{number}' + ALL_SHAPES[shape].format(p="", r=ref, pad="x" * (len(ref) - 1))
+                    + "</row>")
+    folder = tmp_path / name
+    folder.mkdir()
+    return book_with(folder, sheets={"S": "".join(rows)})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.tuples(st.sampled_from([0, 1, 0, 1, 2, 7, 9, 18, 19]), st.integers(0, len(SAFE) - 1),
+                                st.booleans()), min_size=1, max_size=30),
+       with_numbers=st.booleans())
+def test_formula_columns_are_written_as_the_general_way(tmp_path_factory, few, cells, with_numbers):
+    # Plain formula cells (shapes 0 and 1) among other cells, each given any value or none: the columns'
+    # spans and the records of the cells they hand over give the general way's bytes, or its refusal.
+    tmp_path = tmp_path_factory.mktemp("columns")
+    shapes = [shape for shape, _, _ in cells]
+    values = {f"B{i + 1}": SAFE[value] for i, (shape, value, given_one) in enumerate(cells)
+              if given_one and ALL_SHAPES[shape].count("<{p}f") and "{r}" in ALL_SHAPES[shape]}
+    book = column_book(tmp_path, "a", shapes, with_numbers)
+    scanned = book.sheet_cells("S")
+    assert scanned.formula_count == shapes.count(0) + shapes.count(1)
+    plain = outcome(lambda: cached_values.with_cached_values(book, {"S": values}).part("xl/worksheets/sheet1.xml"))
+    with general_way():
+        other = column_book(tmp_path, "b", shapes, with_numbers)
+        general = outcome(lambda: cached_values.with_cached_values(other, {"S": values}).part("xl/worksheets/sheet1.xml"))
+    assert plain == general
+
+
+def test_a_large_sheet_of_formula_cells_takes_the_columns(tmp_path):
+    book = column_book(tmp_path, "a", [0, 1] * 200, True)
+    values = {f"B{i + 1}": i / 3 for i in range(400)}
+    records, columns = cached_values._cells_to_write(book, "S", values, {})
+    assert (records, len(columns.refs), columns.records) == ([], 400, [])
+    written = cached_values.with_cached_values(book, {"S": values})
+    assert {c.ref: c.value_text for c in written.cells("S") if c.formula is not None} == {
+        ref: cached_values.encode(x)[1] for ref, x in values.items()}

@@ -12,12 +12,7 @@ from workbook.xlsx import number_cells
 from workbook.xlsx.number_cells import NUMBER_CELL, find_number_cells, parse_decimals
 
 
-@pytest.fixture(params=["one by one", "as arrays"], autouse=True)
-def path(request, monkeypatch):
-    """Every test runs on both paths: a few cells read one by one, many as arrays."""
-    if request.param == "as arrays":
-        monkeypatch.setattr(number_cells, "FEW", 0)
-    return request.param
+pytestmark = pytest.mark.usefixtures("few")     # every test on both paths (conftest)
 
 HEAD = b'<worksheet xmlns="m"><sheetData>'
 TAIL = b"</sheetData></worksheet>"
@@ -34,7 +29,7 @@ def found_by_the_arrays(body: bytes) -> list[tuple]:
     text = data.decode("latin-1")
     cells = find_number_cells(data, len(HEAD), len(HEAD) + len(body), text)
     out = []
-    for start, ref_length, style_length, value_start, value_length, end in zip(*(a.tolist() for a in cells)):
+    for start, ref_length, style_length, value_start, value_length, end, _ in zip(*(a.tolist() for a in cells)):
         ref_start = start + 6
         style_start = ref_start + ref_length + 1
         out.append((start, text[ref_start:ref_start + ref_length], text[style_start:style_start + style_length],

@@ -1,10 +1,10 @@
-"""scan_sheet keeps a sheet's plain number cells as columns: with them put back (all_records) it gives the
+"""scan_sheet keeps a sheet's plain number and formula cells as columns: with them put back (all_records) it gives the
 very records scan_cells gives, on real books, random sheets and sheets the split cannot read; the workbook
 checks, the engine and the writer read those columns as they read the records."""
 
 import numpy as np
 import xlsxwriter
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pytest
@@ -19,7 +19,7 @@ from workbook.xlsx.cells import _scan_with_expat, scan_cells, scan_sheet
 
 def assert_columns(data: bytes):
     """scan_sheet's records and columns together are scan_cells' records, and every column cell is a plain
-    number cell there."""
+    number or formula cell there."""
     found = scan_sheet(data)
     slow = _scan_with_expat(data)
     assert_same_records(found.all_records(), slow)
@@ -27,7 +27,11 @@ def assert_columns(data: bytes):
     for ref, text in zip(found.number_refs, found.number_texts):
         cell = by_ref[ref]
         assert cell.formula is None and cell.cell_type is None and cell.value_text == text
-    assert {c.ref for c in found.records} | set(found.number_refs) == set(by_ref)
+    for ref, formula, text in zip(found.formula_refs, found.formula_texts, found.formula_values):
+        cell = by_ref[ref]
+        assert (cell.formula, cell.value_text, cell.cell_type, cell.formula_type) == (formula, text, None, None)
+    assert {c.ref for c in found.records} | set(found.number_refs) | set(found.formula_refs) == set(by_ref)
+    assert len(found.records) + found.number_count + found.formula_count == len(slow)
     return found
 
 
@@ -53,7 +57,7 @@ def test_a_large_xlsxwriter_sheet_is_mostly_columns(tmp_path):
         cells.write_string(r, 6, f"row {r}")
     book.close()
     found = assert_columns(sheet_parts(path)["xl/worksheets/sheet1.xml"])
-    assert len(found.number_refs) == 1500 and len(found.records) == 600
+    assert len(found.number_refs) == 1500 and found.formula_count == 300 and len(found.records) == 300
 
 
 @settings(max_examples=300, deadline=None)
@@ -286,3 +290,110 @@ def test_a_defect_after_sheet_data_is_named_as_the_expat_path_names_it():
 ])
 def test_a_number_cell_at_a_reference(body, refs, expected):
     assert scan_sheet(sheet(f'<row r="1">{body}</row>')).number_cell_at(refs) is expected
+
+
+# A sheet's <sheetData> made of rows: row tags of every form the fast path reads, number and formula cells
+# kept as columns, cells kept as records and white space; then maybe a piece of what no path reads as plain
+# (text between cells, a comment, a broken tag, a control character, a < in an attribute, a row left open).
+ROW_TAGS = ['<row r="1">', '<row r="2" spans="1:3" ht="15.75" customHeight="1">', '<row r="5" x="a>b">', "<row>",
+            '<row\tr="1" >'] * 4 + ["<row\nr='4'>", '<row r="6" xmlns="m">']   # (the last two: no plain path)
+ROW_ENDS = ["</row>", "</row >", "</row>\n"]
+CELL_PIECES = [
+    '<c r="A1"><v>1</v></c>', '<c r="B1" s="2"><v>-2.5E-3</v></c>', '<c r="C1"><f>A1+B1</f><v>3</v></c>',
+    '<c r="D1" s="1"><f>SUM(A1:B1)</f><v>0</v></c>', '<c r="E1"><f></f><v>1</v></c>',
+    '<c r="F1"><f>A1&amp;B1</f><v>1</v></c>', '<c r="G1"><f>"é"</f><v>1</v></c>', '<c r="H1"><f>A1>1</f><v>1</v></c>',
+    '<c r="A1"><f>1</f><v>2</v></c>', '<c r="I1" t="str"><f>"x"</f><v>x</v></c>', '<c r="J1" t="s"><v>0</v></c>',
+    '<c r="K1"><f t="shared" si="0" ref="K1:K2">A1</f><v>1</v></c>', '<c r="L1"/>', '<c r="M1" t="inlineStr"><is><t>a</t></is></c>',
+    "\n", "  \t", "\r\n",
+]
+FOREIGN_PIECES = ["x", "<", ">", '"', "&", "<!-- c -->", '<c r="N1"><v>1</v>', "<f>", "</c>", "\x01", '<row r="8" a="<">',
+                  "]]>", "<row>", "</row>", '<rows r="7">', '<row r="9"/>']
+
+
+@st.composite
+def sheet_bodies(draw) -> str:
+    pieces = []
+    for _ in range(draw(st.integers(0, 6))):
+        if draw(st.integers(0, 5)) == 0:
+            pieces.append('<row r="3"/>')
+            continue
+        pieces.append(draw(st.sampled_from(ROW_TAGS)))
+        pieces += draw(st.lists(st.sampled_from(CELL_PIECES), max_size=8))
+        pieces.append(draw(st.sampled_from(ROW_ENDS)))
+    for at, piece in draw(st.lists(st.tuples(st.integers(0, 60), st.sampled_from(FOREIGN_PIECES)), max_size=1)):
+        pieces.insert(at, piece)
+    return "".join(pieces)
+
+
+def read_or_refusal(function, data: bytes):
+    try:
+        return "read", function(data, "Model")
+    except BookError as error:
+        return "refused", str(error)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=sheet_bodies())
+def test_any_sheet_is_read_as_the_expat_path_reads_it(few, body):
+    data = sheet(body)
+    expected = read_or_refusal(_scan_with_expat, data)
+    got = read_or_refusal(scan_sheet, data)
+    assert got[0] == expected[0]
+    if got[0] == "refused":
+        assert got[1] == expected[1]
+    else:
+        assert_same_records(got[1].all_records(), expected[1])
+
+
+def test_row_tags_of_a_large_sheet_are_read_in_one_match(few):
+    # Rows as Excel writes them (attributes, a self-closing empty row, white space), then one row whose
+    # attribute holds a '<' (not well-formed), which must be refused as the expat path refuses it.
+    body = "".join(f'<row r="{r}" spans="1:2" ht="15" customHeight="1">\n  <c r="A{r}"><v>{r}</v></c>'
+                   f'<c r="B{r}" s="1"><f>A{r}*2</f><v>0</v></c>\n</row><row r="{r + 1000}"/>' for r in range(1, 400))
+    found = assert_columns(sheet(body))
+    assert (found.number_count, found.formula_count, found.records) == (399, 399, [])
+    bad = sheet(body + '<row r="2000" x="<"/>')
+    assert read_or_refusal(scan_sheet, bad) == read_or_refusal(_scan_with_expat, bad)
+
+
+# Cells written twice (one reference, two cells), which the columns must hand over to the records' reading.
+TWICE = ['<c r="A1"><v>1</v></c>', '<c r="A1"><f>2+0</f><v>2</v></c>', '<c r="B1"><f>A1*10</f><v>0</v></c>',
+         '<c r="B1"><v>5</v></c>', '<c r="A1" t="str"><v>x</v></c>', '<c r="B1" t="str"><f>"y"</f><v>y</v></c>',
+         f'<c r="C{"1" * 13}"><f>1</f><v>1</v></c>', f'<c r="C{"1" * 13}"><v>4</v></c>', '<c r="C1"><f>B1+1</f><v>0</v></c>']
+
+
+def refreshed_or_refusal(book: Workbook):
+    from workbook.commands.refresh import refreshed
+
+    try:
+        result = refreshed(book)
+    except BookError as error:
+        return "refused", str(error)
+    return result.book.part(book.sheet_parts["Model"]), result.changed, result.values
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.sampled_from(TWICE), min_size=1, max_size=8))
+def test_cells_written_twice_are_read_and_written_as_the_records_read_them(few, tmp_path_factory, cells):
+    body = rows("".join(cells))
+    as_columns = book_with(tmp_path_factory.mktemp("columns"), body)
+    as_records = book_with(tmp_path_factory.mktemp("records"), body)
+    as_records.cells("Model")                     # (every cell a record, as before the columns)
+    assert as_records.sheet_cells("Model").formula_count == 0
+    assert formula_cells(as_columns) == formula_cells(as_records)
+    assert refreshed_or_refusal(as_columns) == refreshed_or_refusal(as_records)
+
+
+@pytest.mark.parametrize("body, repeated", [
+    ('<c r="A1"><f>1</f><v>1</v></c><c r="B1"><f>1</f><v>1</v></c>', False),
+    ('<c r="A1"><f>1</f><v>1</v></c><c r="A1"><f>2</f><v>1</v></c>', True),
+    ('<c r="A1"><f>1</f><v>1</v></c><c r="A1"><v>1</v></c>', True),
+    ('<c r="A2"><v>1</v></c><c r="A1"><f>1</f><v>1</v></c><c r="B9"><v>1</v></c>', False),
+    (f'<c r="A{"1" * 13}"><f>1</f><v>1</v></c><c r="A{"1" * 13}"><f>1</f><v>1</v></c>', True),   # too long to key
+    (f'<c r="A{"1" * 13}"><v>1</v></c><c r="A1"><f>1</f><v>1</v></c>', False),
+    (f'<c r="A{"1" * 13}"><v>1</v></c><c r="A{"1" * 13}"><f>1</f><v>1</v></c>', True),
+])
+def test_a_formula_cell_repeated(few, body, repeated):
+    found = scan_sheet(sheet(f'<row r="1">{body}</row>'))
+    assert found.formula_count >= 1
+    assert found.formula_cell_repeated() is repeated

@@ -1,0 +1,13 @@
+import pytest
+
+from workbook.xlsx import formula_columns, number_cells
+
+
+@pytest.fixture(params=["one by one", "as arrays"])
+def few(request, monkeypatch):
+    """The cell finders' two paths: up to ``FEW`` candidates tried one by one by the expression, or every
+    candidate read as arrays."""
+    if request.param == "as arrays":
+        monkeypatch.setattr(number_cells, "FEW", 0)
+        monkeypatch.setattr(formula_columns, "FEW", 0)
+    return request.param
