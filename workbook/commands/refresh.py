@@ -33,7 +33,7 @@ from workbook.errors import BookError
 from workbook.xlsx import references as pkg
 from workbook.xlsx.atomic import claimed, real_destination
 from workbook.xlsx.book import Workbook
-from workbook.xlsx.cached_values import same_value, with_cached_values
+from workbook.xlsx.cached_values import changed_count, with_cached_values
 from workbook.xlsx.chart_caches import chart_cache_changes
 from workbook.xlsx.formula_text import range_references
 from workbook.xlsx.package import check_regular_file
@@ -204,7 +204,7 @@ def _refreshed(book: Workbook, inputs: dict[str, dict] | None, engine: str) -> R
         if any(ref not in before for ref in computed):      # an array formula's other cells: read them all
             before = {c.ref: (c.cell_type, c.value_text) for c in book.cells(sheet)
                       if c.value_text is not None and c.ref in computed}
-        changed += sum(1 for ref, value in computed.items() if not same_value(before.get(ref), value))
+        changed += changed_count(before, computed)
     written = with_cached_values(book, values)
     # Charts keep their own copy of the cells they plot; viewers that do not recalculate draw that copy.
     charts = chart_cache_changes(written, written.value)

@@ -13,6 +13,7 @@ import math
 import numbers
 import re
 from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -412,6 +413,27 @@ def write_cached_values(source: Workbook | str | Path, destination: str | Path, 
     """Write ``source`` (a workbook or its path) to ``destination`` with new cached values and inputs."""
     book = source if isinstance(source, Workbook) else Workbook.open(source)
     with_cached_values(book, sheet_values, sheet_inputs).save(destination)
+
+
+def changed_count(before: dict, computed: dict) -> int:
+    """How many of ``computed``'s values ({cell: value}) differ from the stored (t, text) pairs ``before``
+    holds for their cells: ``sum(not same_value(before.get(cell), value))``. When every value is a finite
+    float and every stored one a number, the texts are read by float and compared as arrays, with
+    math.isclose's rule."""
+    news = list(computed.values())
+    olds = list(map(before.get, computed))
+    if news and set(map(type, news)) == {float} and None not in olds and set(map(itemgetter(0), olds)) <= {None, "n", ""}:
+        try:
+            stored = np.array(list(map(itemgetter(1), olds)), dtype=float)      # (float() of each text)
+        except ValueError:
+            stored = None
+        new = np.array(news, dtype=float)
+        if stored is not None and np.isfinite(new).all():
+            difference = np.abs(stored - new)
+            close = np.isfinite(stored) & ((difference <= VALUE_TOLERANCE * np.maximum(np.abs(stored), np.abs(new)))
+                                           | (difference <= 1e-12))
+            return int(np.count_nonzero(~((stored == new) | close)))
+    return sum(1 for old, value in zip(olds, news) if not same_value(old, value))
 
 
 def same_value(old: tuple | None, new) -> bool:

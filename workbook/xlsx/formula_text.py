@@ -47,16 +47,61 @@ def resolved_formulas(cells) -> dict[str, str]:
             continue
         if cell.formula_type == "shared" and cell.shared_index is not None:
             if cell.formula:  # the first cell of the group carries the text
-                masters[cell.shared_index] = (cell.ref, cell.formula)
+                masters[cell.shared_index] = SharedFormula(cell.ref, cell.formula)
                 out[cell.ref] = cell.formula
             elif cell.shared_index in masters:
-                origin, text = masters[cell.shared_index]
-                r0, c0 = pkg.split_cell(origin)
-                r1, c1 = pkg.split_cell(cell.ref)
-                out[cell.ref] = translate(text, r1 - r0, c1 - c0)
+                out[cell.ref] = masters[cell.shared_index].at(cell.ref)
         else:
             out[cell.ref] = cell.formula
     return out
+
+
+class SharedFormula:
+    """A shared formula's text as its other cells read it: ``translate`` of the first cell's text, which is
+    split into its references once, so that each cell only fills in its rows (for each column offset, the
+    text with its columns moved is made once)."""
+
+    def __init__(self, origin: str, text: str):
+        self.text = text
+        self.row, self.col = pkg.split_cell(origin)
+        self.literals, self.references = [], []     # the text between references, and each reference
+        at = 0
+        for match in _QUOTED_OR_REF.finditer(text):
+            if match.group(2) is not None:
+                col_abs, letters, row_abs, digits = match.groups()
+                self.literals.append(text[at:match.start()])
+                self.references.append((col_abs, pkg.column_number(letters), row_abs, int(digits)))
+                at = match.end()
+        self.literals.append(text[at:])
+        self.lowest = min((row for _, _, absolute, row in self.references if not absolute), default=None)
+        self._forms: dict[int, tuple[str, list[int]]] = {}
+
+    def at(self, ref: str) -> str:
+        r1, c1 = pkg.split_cell(ref)
+        rows = r1 - self.row
+        if self.lowest is not None and self.lowest + rows < 1:
+            return translate(self.text, rows, c1 - self.col)     # (a row moved off the sheet: #REF!)
+        form = self._forms.get(c1 - self.col)
+        if form is None:
+            form = self._forms[c1 - self.col] = self._form(c1 - self.col)
+        text, bases = form
+        return text % tuple([base + rows for base in bases]) if bases else text
+
+    def _form(self, columns: int) -> tuple[str, list[int]]:
+        """The text with every column moved by ``columns`` and each relative row left as %d, with those
+        rows as they are in the first cell."""
+        pieces, bases = [self.literals[0].replace("%", "%%")], []
+        for (col_abs, col, row_abs, row), literal in zip(self.references, self.literals[1:]):
+            col = col + (0 if col_abs else columns)
+            if col < 1:
+                pieces.append("#REF!")
+            else:
+                pieces.append(f"{col_abs}{pkg.column_letters(col)}{row_abs}" + (str(row) if row_abs else "%d"))
+                if not row_abs:
+                    bases.append(row)
+            pieces.append(literal.replace("%", "%%"))
+        text = "".join(pieces)
+        return (text, bases) if bases else (text.replace("%%", "%"), bases)
 
 
 def without_strings(formula: str) -> str:

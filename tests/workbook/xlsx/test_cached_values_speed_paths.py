@@ -355,3 +355,25 @@ def test_a_large_sheet_of_formula_cells_takes_the_columns(tmp_path):
     written = cached_values.with_cached_values(book, {"S": values})
     assert {c.ref: c.value_text for c in written.cells("S") if c.formula is not None} == {
         ref: cached_values.encode(x)[1] for ref, x in values.items()}
+
+
+# -- counting the values that changed --
+
+NEAR = [1.0, 1.0 + 1e-10, 1.0 + 2e-9, 0.0, -0.0, 1e-13, 5e-12, 1e300, -1e300, 123.456, 2.0 ** 53]
+STORED_TEXTS = ["1", "1.0000000001", "0", "-0", "1E-13", "1e300", "1e999", "-1e999", "nan", "123.456", " 7 ", "1_0",
+                "1.2.3", "", "x", "9007199254740992"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(
+    st.one_of(st.sampled_from(NEAR), st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(["1", True, None])),
+    st.one_of(st.none(), st.tuples(st.sampled_from([None, "n", "", "str", "e", "b"]), st.sampled_from(STORED_TEXTS)))),
+    max_size=12), st.booleans())
+def test_changed_count_is_the_count_of_values_not_the_same(pairs, only_numbers):
+    if only_numbers:       # (mostly the array path: finite floats against stored numbers)
+        pairs = [(x if type(x) is float and np.isfinite(x) else 1.0, old if old is not None and old[0] in (None, "n")
+                  else (None, "1")) for x, old in pairs]
+    computed = {f"A{i + 1}": new for i, (new, _) in enumerate(pairs)}
+    before = {f"A{i + 1}": old for i, (_, old) in enumerate(pairs) if old is not None}
+    expected = sum(1 for ref, value in computed.items() if not cached_values.same_value(before.get(ref), value))
+    assert cached_values.changed_count(before, computed) == expected
