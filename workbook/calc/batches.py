@@ -19,6 +19,8 @@ depend on whether it was computed in a batch.
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 from addin.registry import BATCHES, Cells
@@ -101,13 +103,9 @@ class SheetNumbers:
         # read it are computed one by one, which is always right.
         none = np.zeros(0, dtype=np.int64)
         rows, cols, numbers = engine.stored_numbers.get(sheet, (none, none, none))
-        formula_rows, formula_cols = [], []
-        for s, r, c in list(engine.nodes) + list(engine.members):
-            if s == sheet:
-                formula_rows.append(r)
-                formula_cols.append(c)
-        height = max(int(rows.max(initial=0)), max(formula_rows, default=0)) + 1
-        width = max(int(cols.max(initial=0)), max(formula_cols, default=0)) + 1
+        formula_rows, formula_cols = _formula_places(engine, sheet)
+        height = max(int(rows.max(initial=0)), int(formula_rows.max(initial=0))) + 1
+        width = max(int(cols.max(initial=0)), int(formula_cols.max(initial=0))) + 1
         self.dense = height * width <= self.LARGEST
         if not self.dense:
             return
@@ -132,6 +130,28 @@ class SheetNumbers:
         return numbers, all_numbers, reads_formula
 
 
+def _formula_places(engine, sheet: str) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of the sheet's formula cells and array-range cells: the plan's, found once for it."""
+    found = engine.formula_places.get(sheet)
+    if found is None:
+        places = [(r, c) for s, r, c in chain(engine.nodes, engine.members) if s == sheet]
+        found = engine.formula_places[sheet] = (np.array([r for r, _ in places], dtype=np.intp),
+                                                np.array([c for _, c in places], dtype=np.intp))
+    return found
+
+
+def _step_places(engine, keys: list, planned: bool) -> tuple[list, np.ndarray, np.ndarray]:
+    """(nodes, rows, columns) of a step's cells; for a step of the plan, found once."""
+    found = engine.step_places.get(id(keys)) if planned else None
+    if found is not None and found[0] is keys:
+        return found[1:]
+    nodes = [engine.nodes[k] for k in keys]
+    places = (nodes, np.array([node.row for node in nodes]), np.array([node.col for node in nodes]))
+    if planned:
+        engine.step_places[id(keys)] = (keys, *places)
+    return places
+
+
 def _sheet_numbers(engine, sheet: str) -> SheetNumbers:
     found = engine.batch_numbers.get(sheet)
     if found is None:
@@ -144,13 +164,11 @@ def _corner(end, positions):
     return np.full(len(positions), offset) if absolute else positions + offset
 
 
-def compute(engine, keys: list) -> dict:
+def compute(engine, keys: list, planned: bool = False) -> dict:
     """{key: value} for the cells of ``keys`` (one shape, one depth) the batch form computed; the cells
-    missing from it are to be computed alone."""
-    nodes = [engine.nodes[k] for k in keys]
+    missing from it are to be computed alone. ``planned``: ``keys`` is a step of the engine's plan."""
+    nodes, rows, cols = _step_places(engine, keys, planned)
     name, args = batch_form(nodes[0])
-    rows = np.array([node.row for node in nodes])
-    cols = np.array([node.col for node in nodes])
     good = np.ones(len(nodes), dtype=bool)
     values = []
     get = engine.values.get
@@ -204,4 +222,8 @@ def compute(engine, keys: list) -> dict:
         return {}
     computed, ok = result
     computed = np.asarray(computed, dtype=float).tolist()
+    ok = np.asarray(ok, dtype=bool)
+    if taken.size == len(keys) and ok.all():
+        return dict(zip(keys, computed))
+    ok = ok.tolist()
     return {keys[i]: computed[j] for j, i in enumerate(taken.tolist()) if ok[j]}

@@ -120,6 +120,8 @@ class Engine:
         self._readers: dirty.Readers | bool | None = None   # False: array ranges overlap, compute all
         self._dependents: dict | None = None          # formula cell -> the formula cells that read it
         self._always: set = set()                      # cells computed every run (see ``_stale``)
+        self.formula_places: dict = {}                 # sheet -> (rows, columns) of its formula and array cells
+        self.step_places: dict = {}                    # id of a step -> (the step, rows, columns of its cells)
         try:
             rows, cols = positions([cell.ref for cell in cells])
         except BookError as error:          # the sheet of the cell it names
@@ -146,6 +148,8 @@ class Engine:
                       self._keys):
             store.clear()
         self.steps = None
+        self.formula_places.clear()
+        self.step_places.clear()
         self._precedents = self._since = self._readers = self._dependents = None
         self._fell_back.clear()
 
@@ -402,14 +406,17 @@ class Engine:
         for step in self.steps:
             if isinstance(step, list):
                 target = out.setdefault(self.nodes[step[0]].sheet, {})     # a batch's cells share a sheet
+                planned = True                   # the plan's own step (its cells' places found once)
                 if stale is not None:
                     for key in step:
                         if key not in stale:
                             self._restore(key, last, out)
-                    step = [key for key in step if key in stale]
-                    if not step:
+                    kept = [key for key in step if key in stale]
+                    if not kept:
                         continue
-                computed = batches.compute(self, step)
+                    if len(kept) < len(step):
+                        step, planned = kept, False
+                computed = batches.compute(self, step, planned)
                 for key in step:
                     node = self.nodes[key]
                     value = computed.get(key)
