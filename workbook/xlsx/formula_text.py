@@ -93,7 +93,7 @@ class SharedFormula:
         pieces, bases = [self.literals[0].replace("%", "%%")], []
         for (col_abs, col, row_abs, row), literal in zip(self.references, self.literals[1:]):
             col = col + (0 if col_abs else columns)
-            if col < 1:
+            if col < 1 or (row_abs and row < 1):         # (as translate: a row 0, even anchored, is #REF!)
                 pieces.append("#REF!")
             else:
                 pieces.append(f"{col_abs}{pkg.column_letters(col)}{row_abs}" + (str(row) if row_abs else "%d"))

@@ -32,7 +32,7 @@ def test_precedents_through_ranges_and_names():
 # Pieces of formulas for shared formulas: references of every anchoring, rows with leading zeros, the last
 # column, references inside strings and sheet names (which stay), names and calls that look like
 # references, a percent sign (the per-cell text is filled in by % formatting).
-FORMULA_PIECES = ["A1", "$A1", "A$1", "$A$1", "B007", "XFD1", "XFC10", "A1:B2", "Sheet1!C3", "'My Sheet'!D4", "'A1'!A1",
+FORMULA_PIECES = ["A1", "$A1", "A$1", "$A$1", "B007", "A$0", "$B$00", "C0", "XFD1", "XFC10", "A1:B2", "Sheet1!C3", "'My Sheet'!D4", "'A1'!A1",
                   '"A1"', '"say ""B2"""', "LOG10(", "A1B", "_A1", "TAX2020", "%", "%d", "%s", "+", "*", "(", ")", ",",
                   "SUM(", "KC_DCF(", " ", "1.5E+3", "E1", "R1C1", "x$B$2"]
 
