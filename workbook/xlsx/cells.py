@@ -198,9 +198,9 @@ def _scan_plain(data: bytes, keep_empty: bool | set = False) -> list[CellSpan] |
 
 def _escaped(data: bytes, start: int, stop: int) -> bool:
     """Whether any text in data[start:stop] may need decoding beyond Latin-1 as it stands (references, line
-    ends, UTF-8)."""
+    ends, UTF-8). (Read in place: a copy of a large sheet's bytes would add to the scan's peak memory.)"""
     return (data.find(b"&", start, stop) >= 0 or data.find(b"\r", start, stop) >= 0
-            or not data[start:stop].isascii())
+            or (stop > start and int(np.frombuffer(data, dtype=np.uint8, count=stop - start, offset=start).max()) >= 0x80))
 
 
 @contextlib.contextmanager
@@ -547,6 +547,12 @@ def scan_sheet(data: bytes, where: str = "sheet") -> SheetCells:
     return SheetCells(scan_cells(data, where)) if found is None else found
 
 
+# What lies between the column cells is read from arrays over its tags (``_between_columns``) when there
+# are at most this many of them per column cell; past that (a sheet mostly of text or empty cells) from
+# the pieces between the column cells (``_between_pieces``), which makes no array as long as its tags.
+OTHER_TAGS_PER_COLUMN_CELL = 2
+
+
 def _scan_columns(data: bytes) -> SheetCells | None:
     region = _sheet_data(data)
     if region is None:
@@ -557,11 +563,18 @@ def _scan_columns(data: bytes) -> SheetCells | None:
     numbers = find_number_cells(data, start, stop, text, tags)
     escaped = _escaped(data, start, stop)
     formulas = find_formula_cells(data, start, stop, text, escaped, tags)
-    if not (len(numbers.starts) or len(formulas.starts)):
+    columns = len(numbers.starts) + len(formulas.starts)
+    others = len(tags.at) - 4 * len(numbers.starts) - 6 * len(formulas.starts)   # tags of no column cell
+    if not columns:
+        del tags
         cells = _scan_plain(data)
         return None if cells is None else SheetCells(cells)
     with _collector_paused():
-        records = _between_columns(text, start, stop, tags, numbers, formulas, escaped)
+        if others <= OTHER_TAGS_PER_COLUMN_CELL * columns:
+            records = _between_columns(text, start, stop, tags, numbers, formulas, escaped)
+        else:        # mostly other cells (or empty ones): no array per tag, the pieces read whole
+            del tags
+            records = _between_pieces(text, start, stop, numbers, formulas, escaped)
     if records is None:
         return None
     # Expat checks the part without its number cells: each is a complete element of digits and letters,
@@ -586,6 +599,19 @@ _END_ROW = int.from_bytes(b"</row", "little")
 _CLOSE_ROW = int.from_bytes(b"</row>", "little")
 _AFTER_NAME = np.zeros(256, dtype=bool)
 _AFTER_NAME[np.frombuffer(b" \t\r\n/>", dtype=np.uint8)] = True
+
+
+def _between_pieces(text: str, start: int, stop: int, numbers: NumberCells, formulas: FormulaCells,
+                    escaped: bool) -> list[CellSpan] | None:
+    """``_between_columns`` by reading every piece of text[start:stop] between two column cells whole
+    (``_plain_cells_in``): rows, white space and other cells."""
+    cell_starts = np.concatenate([numbers.starts, formulas.starts])
+    order = np.argsort(cell_starts, kind="stable")
+    piece_starts = np.concatenate([[start], np.concatenate([numbers.ends, formulas.ends])[order]])
+    piece_ends = np.concatenate([cell_starts[order], [stop]])
+    pieces = np.flatnonzero(piece_ends > piece_starts)
+    return _plain_cells_in(text, list(zip(piece_starts[pieces].tolist(), piece_ends[pieces].tolist())), escaped,
+                           False)
 
 
 def _row_tags_read(part, starts: np.ndarray, ends: np.ndarray) -> bool:

@@ -11,3 +11,12 @@ def few(request, monkeypatch):
         monkeypatch.setattr(number_cells, "FEW", 0)
         monkeypatch.setattr(formula_columns, "FEW", 0)
     return request.param
+
+
+@pytest.fixture(params=["from the tags", "from the pieces"])
+def between(request, monkeypatch):
+    """The two ways of reading what lies between the cells kept as columns."""
+    from workbook.xlsx import cells
+
+    monkeypatch.setattr(cells, "OTHER_TAGS_PER_COLUMN_CELL", 10 ** 9 if request.param == "from the tags" else -1)
+    return request.param

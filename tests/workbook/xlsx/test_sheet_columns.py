@@ -60,9 +60,9 @@ def test_a_large_xlsxwriter_sheet_is_mostly_columns(tmp_path):
     assert len(found.number_refs) == 1500 and found.formula_count == 300 and len(found.records) == 300
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(random_sheet())
-def test_random_sheets(case):
+def test_random_sheets(between, case):
     assert_columns(case[0])
 
 
@@ -334,7 +334,7 @@ def read_or_refusal(function, data: bytes):
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=sheet_bodies())
-def test_any_sheet_is_read_as_the_expat_path_reads_it(few, body):
+def test_any_sheet_is_read_as_the_expat_path_reads_it(few, between, body):
     data = sheet(body)
     expected = read_or_refusal(_scan_with_expat, data)
     got = read_or_refusal(scan_sheet, data)
@@ -345,7 +345,7 @@ def test_any_sheet_is_read_as_the_expat_path_reads_it(few, body):
         assert_same_records(got[1].all_records(), expected[1])
 
 
-def test_row_tags_of_a_large_sheet_are_read_in_one_match(few):
+def test_row_tags_of_a_large_sheet_are_read_in_one_match(few, between):
     # Rows as Excel writes them (attributes, a self-closing empty row, white space), then one row whose
     # attribute holds a '<' (not well-formed), which must be refused as the expat path refuses it.
     body = "".join(f'<row r="{r}" spans="1:2" ht="15" customHeight="1">\n  <c r="A{r}"><v>{r}</v></c>'
@@ -374,7 +374,7 @@ def refreshed_or_refusal(book: Workbook):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cells=st.lists(st.sampled_from(TWICE), min_size=1, max_size=8))
-def test_cells_written_twice_are_read_and_written_as_the_records_read_them(few, tmp_path_factory, cells):
+def test_cells_written_twice_are_read_and_written_as_the_records_read_them(few, between, tmp_path_factory, cells):
     body = rows("".join(cells))
     as_columns = book_with(tmp_path_factory.mktemp("columns"), body)
     as_records = book_with(tmp_path_factory.mktemp("records"), body)
