@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from workbook.xlsx.book import Workbook
-from workbook.xlsx.formula_text import resolved_formulas
+from workbook.xlsx.formula_text import SharedFormula, resolved_formulas
 
 _DYNAMIC = re.compile(rb"\scm\s*=")   # <c cm="1">: a dynamic-array formula (its cell metadata)
 
@@ -52,7 +52,12 @@ def formula_cells(book: Workbook) -> list[FormulaCell]:
         if not columns:
             found.extend(of_records)
             continue
-        of_columns = list(map(_new_cell, zip(repeat(sheet), refs, scanned.formula_texts, repeat(None),
+        column_texts = _column_texts(scanned, cells)
+        if column_texts is None:                     # a shared formula's cells not as the columns read them
+            cells = book.cells(sheet)
+            found.extend(_record_cells(book, sheet, cells, resolved_formulas(cells)))
+            continue
+        of_columns = list(map(_new_cell, zip(repeat(sheet), refs, column_texts, repeat(None),
                                              repeat(False), zip(repeat(None), scanned.formula_values))))
         if not of_records:
             found.extend(of_columns)
@@ -63,6 +68,40 @@ def formula_cells(book: Workbook) -> list[FormulaCell]:
         both = of_records + of_columns
         found.extend(map(both.__getitem__, order.tolist()))
     return found
+
+
+def _column_texts(scanned, cells: list) -> list[str] | None:
+    """The formula of each formula cell kept as columns: its own, or for a shared formula's other cell the
+    group's first cell's moved to it (``SharedFormula``). None when a group's first cell is not one record
+    before all of the group's other cells (as ``resolved_formulas`` reads them in order) or a reference is
+    too long to read from its bytes: then the sheet's records are read."""
+    texts = scanned.formula_texts
+    found = scanned.formulas
+    if not found.index_lengths.any():
+        return texts
+    masters = {}
+    for cell in cells:
+        if cell.formula_type == "shared" and cell.shared_index is not None and cell.formula:
+            if cell.shared_index in masters:
+                return None                          # a group begun twice
+            masters[cell.shared_index] = (cell.tag_start, SharedFormula(cell.ref, cell.formula))
+    positions = scanned.formula_positions()
+    if positions is None:
+        return None
+    groups: dict[str, list[int]] = {}
+    starts = found.starts.tolist()
+    for k, index in enumerate(scanned.formula_indices):
+        if index:
+            master = masters.get(index)
+            if master is None or master[0] > starts[k]:
+                return None
+            groups.setdefault(index, []).append(k)
+    rows, cols = positions[0].tolist(), positions[1].tolist()
+    for index, members in groups.items():
+        moved = masters[index][1].texts([rows[k] for k in members], [cols[k] for k in members])
+        for k, text in zip(members, moved):
+            texts[k] = text
+    return texts
 
 
 def _record_cells(book: Workbook, sheet: str, cells: list, texts: dict) -> list[FormulaCell]:

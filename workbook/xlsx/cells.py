@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from workbook.errors import BookError
-from workbook.xlsx.formula_columns import NO_FORMULA_CELLS, FormulaCells, find_formula_cells
+from workbook.xlsx.formula_columns import (NO_FORMULA_CELLS, FormulaCells, find_formula_cells, find_shared_cells,
+                                           merged)
 from workbook.xlsx.number_cells import NumberCells, find_number_cells, parse_decimals, tags_of
 from workbook.xlsx.package import MAIN_NS, xml_parser
 from workbook.xlsx.references import (KEY_COLUMNS, LONGEST_PLAIN, cell_keys, column_letters, column_number,
@@ -338,6 +339,7 @@ class SheetCells:
     formulas: FormulaCells = None
     _formula_refs: list = None
     _repeated: bool = None
+    _formula_places: tuple = None
 
     def __post_init__(self):
         if self.numbers is None:
@@ -363,6 +365,23 @@ class SheetCells:
     def formula_values(self) -> list[str]:
         """The formula cells' cached values as written (numbers: they have no t attribute)."""
         return self._spans(self.formulas.value_starts, self.formulas.value_lengths)
+
+    @property
+    def formula_indices(self) -> list[str]:
+        """The si attribute of each shared formula's other cell, '' for a cell with a formula of its own."""
+        return self._spans(self.formulas.index_starts, self.formulas.index_lengths)
+
+    def formula_positions(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(rows, columns) of the formula cells kept as columns, read from the references' bytes; None when
+        a reference is too long to read so. Read once."""
+        if self._formula_places is None:
+            found = self.formulas
+            places = None
+            if len(found.starts) and found.ref_lengths.max() <= LONGEST_PLAIN:  # (a row fits in int64)
+                places = spans_positions(np.frombuffer(self.data, dtype=np.uint8), found.ref_starts,
+                                         found.ref_lengths)
+            self._formula_places = places or False
+        return self._formula_places or None
 
     @property
     def formula_styles(self) -> list[str]:
@@ -448,12 +467,9 @@ class SheetCells:
         return self._repeated
 
     def _formula_repeated(self) -> bool:
-        found = self.formulas
-        if not len(found.starts):
+        if not self.formula_count:
             return False
-        positions = None
-        if found.ref_lengths.max() <= LONGEST_PLAIN:     # (a longer row might not fit a key in int64)
-            positions = spans_positions(np.frombuffer(self.data, dtype=np.uint8), found.ref_starts, found.ref_lengths)
+        positions = self.formula_positions()
         numbers = self._number_keys() if self.number_count else None
         if positions is None or (self.number_count and numbers is None):
             refs = self.formula_refs
@@ -490,7 +506,8 @@ class SheetCells:
             append(cell)
         found = self.formulas
         numbers.extend(map(_formula_record, self.formula_refs, self.formula_styles, self.formula_texts,
-                           self.formula_values, found.starts.tolist(), found.value_starts.tolist()))
+                           self.formula_values, found.starts.tolist(), found.value_starts.tolist(),
+                           self.formula_indices))
         if not self.records and not (self.number_count and self.formula_count):
             return numbers
         merged = numbers + self.records
@@ -504,26 +521,35 @@ class SheetCells:
         for k in which:
             formula_start, value_start = int(found.formula_starts[k]), int(found.value_starts[k])
             ref_end = int(found.ref_starts[k] + found.ref_lengths[k])
+            index_start = int(found.index_starts[k])
             records.append(_formula_record(refs[k], text[ref_end + 1:ref_end + 1 + int(found.style_lengths[k])],
                                            text[formula_start:formula_start + int(found.formula_lengths[k])],
                                            text[value_start:value_start + int(found.value_lengths[k])],
-                                           int(found.starts[k]), value_start))
+                                           int(found.starts[k]), value_start,
+                                           text[index_start:index_start + int(found.index_lengths[k])]))
         return records
 
 
-def _formula_record(ref: str, style: str, formula: str, text: str, start: int, value_start: int) -> CellSpan:
-    """A formula cell kept as columns as its record: ``<c r="REF"{style}><f>{formula}</f><v>{text}</v></c>``
-    with its '<' at ``start`` and its value's text at ``value_start``."""
+def _formula_record(ref: str, style: str, formula: str, text: str, start: int, value_start: int,
+                    index: str = "") -> CellSpan:
+    """A formula cell kept as columns as its record: ``<c r="REF"{style}><f>{formula}</f><v>{text}</v></c>``,
+    or with an ``index`` ``<c r="REF"{style}><f t="shared" si="{index}"/><v>{text}</v></c>``, with its '<' at
+    ``start`` and its value's text at ``value_start``."""
     cell = object.__new__(CellSpan)
     cell.ref = ref
     cell.tag_start = start
     cell.formula = formula
-    cell.tag_end = cell.formula_start = value_start - 7 - len(formula) - 3
+    if index:
+        cell.tag_end = cell.formula_start = value_start - 3 - len('<f t="shared" si=""/>') - len(index)
+        cell.formula_type, cell.shared_index = "shared", index
+    else:
+        cell.tag_end = cell.formula_start = value_start - 7 - len(formula) - 3
+        cell.formula_type = cell.shared_index = None
     cell.value_start = cell.formula_end = value_start - 3
     cell.value_tag_end = value_start
     cell.value_end = value_start + len(text) + 4
     cell.self_closing = False
-    cell.formula_type = cell.formula_ref = cell.shared_index = cell.cell_type = None
+    cell.formula_ref = cell.cell_type = None
     cell.value_text = text
     cell.prefix = b""
     cell.style = style[4:-1] if style else None
@@ -562,9 +588,10 @@ def _scan_columns(data: bytes) -> SheetCells | None:
     tags = tags_of(data, start, stop)
     numbers = find_number_cells(data, start, stop, text, tags)
     escaped = _escaped(data, start, stop)
-    formulas = find_formula_cells(data, start, stop, text, escaped, tags)
+    formulas = merged(find_formula_cells(data, start, stop, text, escaped, tags),
+                      find_shared_cells(data, start, stop, text, tags))
     columns = len(numbers.starts) + len(formulas.starts)
-    others = len(tags.at) - 4 * len(numbers.starts) - 6 * len(formulas.starts)   # tags of no column cell
+    others = len(tags.at) - 4 * len(numbers.starts) - int(formulas.tag_counts.sum())   # tags of no column cell
     if not columns:
         del tags
         cells = _scan_plain(data)
@@ -635,13 +662,17 @@ def _between_columns(text: str, start: int, stop: int, tags, numbers: NumberCell
     of other cells that the cell expression reads whole (``_plain_cells_in``)."""
     part, at = tags.part, tags.at
     count = len(at)
-    covered = np.zeros(count, dtype=bool)
-    covered[(numbers.first_tags[:, None] + np.arange(4)).ravel()] = True       # <c, <v, </v, </c
-    covered[(formulas.first_tags[:, None] + np.arange(6)).ravel()] = True      # <c, <f, </f, <v, </v, </c
+    counts = formulas.tag_counts                  # <c, <f, </f, <v, </v, </c; a shared formula's cell no </f
+    marks = np.zeros(count + 1, dtype=np.int32)   # +1 at a column cell's first tag, -1 just after its last
+    marks[numbers.first_tags] += 1
+    marks[numbers.first_tags + 4] -= 1            # <c, <v, </v, </c
+    marks[formulas.first_tags] += 1
+    marks[formulas.first_tags + counts] -= 1
+    covered = np.cumsum(marks[:-1]) > 0
     next_at = np.append(at[1:], stop)             # where the text after each tag ends: the next tag
     # After each column cell, white space only up to the next tag; before the first tag, the same.
     cell_ends = np.concatenate([numbers.ends, formulas.ends])
-    after = next_at[np.concatenate([numbers.first_tags + 3, formulas.first_tags + 5])]
+    after = next_at[np.concatenate([numbers.first_tags + 3, formulas.first_tags + counts - 1])]
     spaced = np.flatnonzero(after > cell_ends).tolist()
     if any(_SPACE.fullmatch(text, a, b) is None for a, b in zip(cell_ends[spaced].tolist(), after[spaced].tolist())):
         return None

@@ -77,15 +77,23 @@ class SharedFormula:
         self._forms: dict[int, tuple[str, list[int]]] = {}
 
     def at(self, ref: str) -> str:
-        r1, c1 = pkg.split_cell(ref)
-        rows = r1 - self.row
-        if self.lowest is not None and self.lowest + rows < 1:
-            return translate(self.text, rows, c1 - self.col)     # (a row moved off the sheet: #REF!)
-        form = self._forms.get(c1 - self.col)
-        if form is None:
-            form = self._forms[c1 - self.col] = self._form(c1 - self.col)
-        text, bases = form
-        return text % tuple([base + rows for base in bases]) if bases else text
+        return self.texts(*zip(pkg.split_cell(ref)))[0]
+
+    def texts(self, rows, cols) -> list[str]:
+        """The formula of each cell at (row, column)."""
+        out = []
+        append, forms, lowest = out.append, self._forms, self.lowest
+        for row, col in zip(rows, cols):
+            rows_moved, columns = row - self.row, col - self.col
+            if lowest is not None and lowest + rows_moved < 1:
+                append(translate(self.text, rows_moved, columns))     # (a row moved off the sheet: #REF!)
+                continue
+            form = forms.get(columns)
+            if form is None:
+                form = forms[columns] = self._form(columns)
+            text, bases = form
+            append(text % tuple([base + rows_moved for base in bases]) if bases else text)
+        return out
 
     def _form(self, columns: int) -> tuple[str, list[int]]:
         """The text with every column moved by ``columns`` and each relative row left as %d, with those

@@ -27,9 +27,11 @@ def assert_columns(data: bytes):
     for ref, text in zip(found.number_refs, found.number_texts):
         cell = by_ref[ref]
         assert cell.formula is None and cell.cell_type is None and cell.value_text == text
-    for ref, formula, text in zip(found.formula_refs, found.formula_texts, found.formula_values):
+    for ref, formula, text, index in zip(found.formula_refs, found.formula_texts, found.formula_values,
+                                         found.formula_indices):
         cell = by_ref[ref]
-        assert (cell.formula, cell.value_text, cell.cell_type, cell.formula_type) == (formula, text, None, None)
+        assert (cell.formula, cell.value_text, cell.cell_type) == (formula, text, None)
+        assert (cell.formula_type, cell.shared_index) == (("shared", index) if index else (None, None))
     assert {c.ref for c in found.records} | set(found.number_refs) | set(found.formula_refs) == set(by_ref)
     assert len(found.records) + found.number_count + found.formula_count == len(slow)
     return found
@@ -304,6 +306,8 @@ CELL_PIECES = [
     '<c r="F1"><f>A1&amp;B1</f><v>1</v></c>', '<c r="G1"><f>"é"</f><v>1</v></c>', '<c r="H1"><f>A1>1</f><v>1</v></c>',
     '<c r="A1"><f>1</f><v>2</v></c>', '<c r="I1" t="str"><f>"x"</f><v>x</v></c>', '<c r="J1" t="s"><v>0</v></c>',
     '<c r="K1"><f t="shared" si="0" ref="K1:K2">A1</f><v>1</v></c>', '<c r="L1"/>', '<c r="M1" t="inlineStr"><is><t>a</t></is></c>',
+    '<c r="K2"><f t="shared" si="0"/><v>1</v></c>', '<c r="K3" s="2"><f t="shared" si="12"/><v>-1E-3</v></c>',
+    '<c r="K4"><f t="shared" si=""/><v>1</v></c>', '<c r="K5" t="str"><f t="shared" si="0"/><v>x</v></c>',
     "\n", "  \t", "\r\n",
 ]
 FOREIGN_PIECES = ["x", "<", ">", '"', "&", "<!-- c -->", '<c r="N1"><v>1</v>', "<f>", "</c>", "\x01", '<row r="8" a="<">',
@@ -358,6 +362,11 @@ def test_row_tags_of_a_large_sheet_are_read_in_one_match(few, between):
 
 # Cells written twice (one reference, two cells), which the columns must hand over to the records' reading.
 TWICE = ['<c r="A1"><v>1</v></c>', '<c r="A1"><f>2+0</f><v>2</v></c>', '<c r="B1"><f>A1*10</f><v>0</v></c>',
+         # shared formulas: a group's first cell, its other cells before or after it, a group begun twice
+         '<c r="D1"><f t="shared" ref="D1:F1" si="0">A1+$A$1+SUM(A1:B1)</f><v>0</v></c>',
+         '<c r="E1"><f t="shared" si="0"/><v>0</v></c>', '<c r="F1" s="1"><f t="shared" si="0"/><v>0</v></c>',
+         '<c r="G1"><f t="shared" ref="G1:H1" si="1">B1*2</f><v>0</v></c>', '<c r="H1"><f t="shared" si="1"/><v>0</v></c>',
+         '<c r="I1"><f t="shared" si="7"/><v>0</v></c>', '<c r="E1" t="str"><f t="shared" si="0"/><v>x</v></c>',
          '<c r="B1"><v>5</v></c>', '<c r="A1" t="str"><v>x</v></c>', '<c r="B1" t="str"><f>"y"</f><v>y</v></c>',
          f'<c r="C{"1" * 13}"><f>1</f><v>1</v></c>', f'<c r="C{"1" * 13}"><v>4</v></c>', '<c r="C1"><f>B1+1</f><v>0</v></c>']
 
