@@ -76,15 +76,30 @@ class Readers:
         self.areas: dict[str, np.ndarray] = {}
         for sheet, found in by_sheet.items():
             self.keys[sheet] = [entry[0] for entry in found]
-            self.areas[sheet] = np.array([entry[1:] for entry in found], dtype=np.int64).reshape(-1, 4)
+            try:
+                areas = np.array([entry[1:] for entry in found], dtype=np.int64)
+            except OverflowError:              # a row past int64 (a cell no formula can reach): bounded
+                areas = np.array([[_bounded(x) for x in entry[1:]] for entry in found], dtype=np.int64)
+            self.areas[sheet] = areas.reshape(-1, 4)
 
     def of(self, sheet: str, row: int, col: int) -> list:
         areas = self.areas.get(sheet)
         if areas is None:
             return []
+        row, col = _bounded(row), _bounded(col)
         inside = (areas[:, 0] <= row) & (row <= areas[:, 2]) & (areas[:, 1] <= col) & (col <= areas[:, 3])
         keys = self.keys[sheet]
         return [keys[i] for i in np.flatnonzero(inside).tolist()]
+
+
+_BOUND = 2 ** 62
+
+
+def _bounded(place: int) -> int:
+    """A row or column held within int64. Places past the bound all read as the bound, so an area reaching
+    past it covers every such place: a cell may be computed when it need not be, never kept when it must
+    not be."""
+    return max(-_BOUND, min(place, _BOUND))
 
 
 def downstream(start: set, dependents: dict) -> set:

@@ -7,7 +7,9 @@ cached; or, as Excel saves a formula filled down, as a shared formula's other ce
 ordinary record). ``find_formula_cells`` and ``find_shared_cells`` find every such cell of a region from
 the positions of its '<' characters, the way ``workbook.xlsx.number_cells`` finds the number cells; each
 is an exact restatement of its expression (``FORMULA_CELL``, ``SHARED_CELL``): a cell the windows cannot
-settle is settled by the expression itself.
+settle is settled by the expression itself. A region is a <sheetData>'s content, which no cell straddles:
+a cell is read up to its '</c>' (and so is a cell cut by a region's end, which the expression held to the
+region would not match).
 """
 
 from __future__ import annotations

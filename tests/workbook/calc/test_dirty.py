@@ -236,3 +236,22 @@ def test_random_chains_after_random_edits(tmp_path):
         assert_same_values(got, from_scratch(target))
         recalculate(Workbook.open(target))
         path = target
+
+
+@pytest.mark.parametrize("first", ["1", "2"])
+def test_a_formula_at_a_row_past_int64_is_computed_again_with_a_kept_plan(tmp_path, first):
+    # (Its areas were read into an int64 array: the second refresh of such a book raised OverflowError.)
+    from tests.workbook.xlsx.test_cells_fast_path import rows
+    from tests.workbook.xlsx.test_sheet_columns import book_with
+    from workbook.commands.refresh import refreshed
+
+    far = "B" + "1" * 20
+    results = []
+    for k, a1 in enumerate([first, "2", "3"]):
+        body = rows(f'<c r="A1"><v>{a1}</v></c><c r="B1"><f t="shared" ref="B1:B3" si="0">A1</f><v>0</v></c>'
+                    f'<c r="{far}"><f t="shared" si="0"/><v>4</v></c>')
+        folder = tmp_path / str(k)
+        folder.mkdir()
+        results.append(refreshed(book_with(folder, body)).values["Model"])
+    assert [r["B1"] for r in results] == [float(first), 2.0, 3.0]
+    assert all(str(r[far]) == "#REF!" for r in results)
