@@ -149,3 +149,23 @@ def test_refresh_and_freeze_keep_shared_formulas_consistent(tmp_path):
     assert book["Fill"]["B3"].value == pytest.approx(kcfuncs.dcf_valuation([100.0, 110.0, 120.0], 0.1, 0.02).per_share)
     assert "=KC_DCF($A$1:$C$1,0.1+B4,0.02)" in book["Fill"]["B3"].comment.text
     assert book["Fill"]["C2"].value == "=C1*2"     # the native shared formula stays live
+
+
+def test_what_a_refresh_leaves_alive_goes_to_the_oldest_generation(book_copy):
+    # No young collection walks the kept plan once more after the refresh; a host's own frozen objects
+    # stay frozen; the collector is on again.
+    import gc
+
+    from workbook.calc.fast_engine import forget_plans
+
+    forget_plans()
+    refresh_book(book_copy)                      # a plan worked out and kept: thousands of objects
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1)) < 5_000
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        refresh_book(book_copy)
+        assert gc.get_freeze_count() > frozen // 2        # (not thawed; some were freed since)
+    finally:
+        gc.unfreeze()
