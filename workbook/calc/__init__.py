@@ -88,18 +88,21 @@ def _column_texts(scanned, cells: list) -> list[str] | None:
     positions = scanned.formula_positions()
     if positions is None:
         return None
-    groups: dict[str, list[int]] = {}
-    starts = found.starts.tolist()
-    for k, index in enumerate(scanned.formula_indices):
-        if index:
-            master = masters.get(index)
-            if master is None or master[0] > starts[k]:
-                return None
-            groups.setdefault(index, []).append(k)
-    rows, cols = positions[0].tolist(), positions[1].tolist()
-    for index, members in groups.items():
-        moved = masters[index][1].texts([rows[k] for k in members], [cols[k] for k in members])
-        for k, text in zip(members, moved):
+    indices = scanned.formula_indices
+    rows, cols = positions
+    groups = set(indices) - {""}
+    for index in groups:
+        master = masters.get(index)
+        if master is None:
+            return None
+        members = (np.flatnonzero(found.index_lengths > 0) if len(groups) == 1     # (one group: every member)
+                   else np.flatnonzero(np.array([i == index for i in indices])))
+        if master[0] > int(found.starts[members].min()):
+            return None
+        moved = master[1].texts(rows[members], cols[members])
+        if len(members) == len(texts):
+            return moved
+        for k, text in zip(members.tolist(), moved):
             texts[k] = text
     return texts
 

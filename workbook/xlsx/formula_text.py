@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from workbook.xlsx import references as pkg
 
 VOLATILE = ("OFFSET", "INDIRECT", "TODAY", "NOW", "RAND", "RANDBETWEEN", "RANDARRAY", "CELL", "INFO")
@@ -77,22 +79,50 @@ class SharedFormula:
         self._forms: dict[int, tuple[str, list[int]]] = {}
 
     def at(self, ref: str) -> str:
-        return self.texts(*zip(pkg.split_cell(ref)))[0]
+        row, col = pkg.split_cell(ref)
+        return self._moved(row - self.row, col - self.col)
+
+    def _moved(self, rows: int, columns: int) -> str:
+        if self.lowest is not None and self.lowest + rows < 1:
+            return translate(self.text, rows, columns)      # (a row moved off the sheet: #REF!)
+        form = self._forms.get(columns)
+        if form is None:
+            form = self._forms[columns] = self._form(columns)
+        text, bases = form
+        return text % tuple([base + rows for base in bases]) if bases else text
 
     def texts(self, rows, cols) -> list[str]:
-        """The formula of each cell at (row, column)."""
-        out = []
-        append, forms, lowest = out.append, self._forms, self.lowest
-        for row, col in zip(rows, cols):
-            rows_moved, columns = row - self.row, col - self.col
-            if lowest is not None and lowest + rows_moved < 1:
-                append(translate(self.text, rows_moved, columns))     # (a row moved off the sheet: #REF!)
-                continue
-            form = forms.get(columns)
+        """The formula of each cell at (row, column): for the cells of one column offset, the moved text
+        filled in for all of them by one % (each followed by a NUL, which no formula holds)."""
+        try:
+            at_rows, at_cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+        except OverflowError:
+            at_rows = None
+        bound = 2 ** 61                             # (so that no sum below passes int64)
+        if (at_rows is None or any(abs(row) >= bound for _, _, _, row in self.references)
+                or abs(self.row) >= bound or (len(at_rows) and max(np.abs(at_rows).max(), np.abs(at_cols).max()) >= bound)):
+            return [self._moved(int(row) - self.row, int(col) - self.col) for row, col in zip(rows, cols)]
+        drs, dcs = at_rows - self.row, at_cols - self.col
+        out: list = [None] * len(drs)
+        off = np.zeros(len(drs), dtype=bool) if self.lowest is None else self.lowest + drs < 1
+        for k in np.flatnonzero(off).tolist():      # a row moved off the sheet: #REF!, as translate makes it
+            out[k] = translate(self.text, int(drs[k]), int(dcs[k]))
+        for columns in np.unique(dcs[~off]).tolist():
+            which = np.flatnonzero((dcs == columns) & ~off)
+            form = self._forms.get(columns)
             if form is None:
-                form = forms[columns] = self._form(columns)
+                form = self._forms[columns] = self._form(columns)
             text, bases = form
-            append(text % tuple([base + rows_moved for base in bases]) if bases else text)
+            if bases:
+                filled = ((text + "\0") * len(which)) % tuple((drs[which][:, None] + np.array(bases)).ravel().tolist())
+                found = filled.split("\0")
+                found.pop()
+            else:
+                found = [text] * len(which)
+            if len(which) == len(out):
+                return found
+            for k, moved in zip(which.tolist(), found):
+                out[k] = moved
         return out
 
     def _form(self, columns: int) -> tuple[str, list[int]]:

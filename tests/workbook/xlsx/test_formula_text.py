@@ -40,7 +40,7 @@ FORMULA_PIECES = ["A1", "$A1", "A$1", "$A$1", "B007", "A$0", "$B$00", "C0", "XFD
 @settings(max_examples=800, deadline=None)
 @given(pieces=st.lists(st.sampled_from(FORMULA_PIECES), max_size=12),
        origin=st.tuples(st.integers(1, 30), st.integers(1, 30)),
-       cells=st.lists(st.tuples(st.integers(1, 40), st.integers(1, 40)), min_size=1, max_size=6))
+       cells=st.lists(st.tuples(st.integers(1, 40), st.sampled_from([1, 2, 3, 30])), min_size=1, max_size=12))
 def test_a_shared_formula_reads_as_translate_in_every_cell(pieces, origin, cells):
     from workbook.xlsx.formula_text import SharedFormula
     from workbook.xlsx.references import column_letters
@@ -48,8 +48,10 @@ def test_a_shared_formula_reads_as_translate_in_every_cell(pieces, origin, cells
     text = "".join(pieces)
     master = f"{column_letters(origin[1])}{origin[0]}"
     shared = SharedFormula(master, text)
-    for row, col in cells:          # (cells above or left of the first one too: rows and columns off the sheet)
-        assert shared.at(f"{column_letters(col)}{row}") == translate(text, row - origin[0], col - origin[1])
+    expected = [translate(text, row - origin[0], col - origin[1]) for row, col in cells]
+    for (row, col), moved in zip(cells, expected):   # (cells above or left of the first one: off the sheet)
+        assert shared.at(f"{column_letters(col)}{row}") == moved
+    assert shared.texts([row for row, _ in cells], [col for _, col in cells]) == expected     # all at once
 
 
 def test_shared_formulas_are_resolved_per_cell():
@@ -63,3 +65,13 @@ def test_shared_formulas_are_resolved_per_cell():
             f'</sheetData></worksheet>').encode()
     assert resolved_formulas(scan_cells(data)) == {"B2": "A2*$A$1+SUM(A$2:A2)%", "C2": "B2*$A$1+SUM(B$2:B2)%",
                                                    "C4": "B4*$A$1+SUM(B$2:B4)%"}
+
+
+def test_a_shared_formula_with_rows_past_int64_reads_as_translate():
+    from workbook.xlsx.formula_text import SharedFormula
+
+    for text in ["A99999999999999999999+B9223372036854775800+C1", "A1+B2"]:
+        shared = SharedFormula("A1", text)
+        cells = [(1, 1), (5, 2), (10 ** 20, 1), (2 ** 62, 3)]
+        assert shared.texts([r for r, _ in cells], [c for _, c in cells]) == [
+            translate(text, r - 1, c - 1) for r, c in cells]
