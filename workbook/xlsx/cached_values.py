@@ -417,23 +417,42 @@ def write_cached_values(source: Workbook | str | Path, destination: str | Path, 
 
 def changed_count(before: dict, computed: dict) -> int:
     """How many of ``computed``'s values ({cell: value}) differ from the stored (t, text) pairs ``before``
-    holds for their cells: ``sum(not same_value(before.get(cell), value))``. When every value is a finite
-    float and every stored one a number, the texts are read by float and compared as arrays, with
-    math.isclose's rule."""
+    holds for their cells: ``sum(not same_value(before.get(cell), value))``. The finite floats against
+    stored numbers (most cells) are read by float and compared as arrays, with math.isclose's rule; the
+    others one by one."""
     news = list(computed.values())
     olds = list(map(before.get, computed))
-    if news and set(map(type, news)) == {float} and None not in olds and set(map(itemgetter(0), olds)) <= {None, "n", ""}:
-        try:
-            stored = np.array(list(map(itemgetter(1), olds)), dtype=float)      # (float() of each text)
-        except ValueError:
-            stored = None
-        new = np.array(news, dtype=float)
-        if stored is not None and np.isfinite(new).all():
-            difference = np.abs(stored - new)
-            close = np.isfinite(stored) & ((difference <= VALUE_TOLERANCE * np.maximum(np.abs(stored), np.abs(new)))
-                                           | (difference <= 1e-12))
-            return int(np.count_nonzero(~((stored == new) | close)))
+    if news and set(map(type, news)) == {float} and None not in olds and set(map(itemgetter(0), olds)) <= _NUMBER_KINDS:
+        found = _numbers_changed(olds, news)
+        if found is not None:
+            return found
+    else:
+        numeric = [type(new) is float and old is not None and old[0] in _NUMBER_KINDS for old, new in zip(olds, news)]
+        if any(numeric):
+            found = _numbers_changed([old for old, n in zip(olds, numeric) if n],
+                                     [new for new, n in zip(news, numeric) if n])
+            if found is not None:
+                return found + sum(1 for old, new, n in zip(olds, news, numeric) if not n and not same_value(old, new))
     return sum(1 for old, value in zip(olds, news) if not same_value(old, value))
+
+
+_NUMBER_KINDS = frozenset({None, "n", ""})
+
+
+def _numbers_changed(olds: list, news: list) -> int | None:
+    """``changed_count`` of finite floats against stored numbers, as arrays; None when a stored text is not
+    one float reads or a value is not finite (then each is compared alone)."""
+    try:
+        stored = np.array(list(map(itemgetter(1), olds)), dtype=float)      # (float() of each text)
+    except ValueError:
+        return None
+    new = np.array(news, dtype=float)
+    if not np.isfinite(new).all():
+        return None
+    difference = np.abs(stored - new)
+    close = np.isfinite(stored) & ((difference <= VALUE_TOLERANCE * np.maximum(np.abs(stored), np.abs(new)))
+                                   | (difference <= 1e-12))
+    return int(np.count_nonzero(~((stored == new) | close)))
 
 
 def same_value(old: tuple | None, new) -> bool:
