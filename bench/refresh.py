@@ -337,13 +337,9 @@ def main() -> int:
                 shared_formula_book(folder / f"kc_{n}.xlsx", shared)
                 shared_formula_book(other, shared_other)
                 shared_work = folder / "kc_shared_work.xlsx"
-
-                def shared_changed(path=shared, other=shared_other, work=shared_work):
-                    shutil.copyfile(other if next(turns) % 2 else path, work)
-                    refresh_book(work)
-
                 turns = iter(range(10 ** 6))
-                in_shared = best(shared_changed, repeats + (repeats % 2 == 0))
+                in_shared = best(lambda: every_input_changed(shared, shared_other, shared_work),
+                                 repeats + (repeats % 2 == 0))
                 note = ""
                 if have_lo:
                     note = ("values equal LibreOffice's" if same_values(shared_work, next((folder / "lo").glob("*.xlsx")), n)

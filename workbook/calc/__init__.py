@@ -48,14 +48,13 @@ def formula_cells(book: Workbook) -> list[FormulaCell]:
                 or columns and (scanned.formula_cell_repeated() or not {c.ref for c in cells}.isdisjoint(refs))):
             cells = book.cells(sheet)                # a cell written twice: every record, in sheet order
             texts, columns = resolved_formulas(cells), 0
+        column_texts = _column_texts(scanned, cells) if columns else None
+        if columns and column_texts is None:         # a shared formula's cells not as the columns read them
+            cells = book.cells(sheet)
+            texts, columns = resolved_formulas(cells), 0
         of_records = _record_cells(book, sheet, cells, texts)
         if not columns:
             found.extend(of_records)
-            continue
-        column_texts = _column_texts(scanned, cells)
-        if column_texts is None:                     # a shared formula's cells not as the columns read them
-            cells = book.cells(sheet)
-            found.extend(_record_cells(book, sheet, cells, resolved_formulas(cells)))
             continue
         of_columns = list(map(_new_cell, zip(repeat(sheet), refs, column_texts, repeat(None),
                                              repeat(False), zip(repeat(None), scanned.formula_values))))

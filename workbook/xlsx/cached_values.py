@@ -13,7 +13,7 @@ import math
 import numbers
 import re
 from itertools import chain, repeat
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -187,10 +187,7 @@ def _plain_spans(data: bytes, chosen: list, refs: list, values: dict) -> tuple |
     else:
         stops = [cell.value_end for cell in chosen]
     given = list(map(values.__getitem__, refs))
-    if set(map(type, given)) == {float}:
-        numbers = np.array(given, dtype=float)
-    else:
-        numbers = np.array([x if type(x) is float else math.nan for x in given], dtype=float)
+    numbers = _as_floats(given)
     fast = kept & np.isfinite(numbers)
     which = np.flatnonzero(fast)
     texts = value_elements(numbers[which], given if len(which) == count else None, p)
@@ -246,6 +243,13 @@ def value_elements(numbers: np.ndarray, floats: list | None, p: str = "") -> lis
     return texts
 
 
+def _as_floats(given: list) -> np.ndarray:
+    """The Python floats of ``given`` as a float64 array, NaN in place of anything else."""
+    if set(map(type, given)) == {float}:
+        return np.array(given, dtype=float)
+    return np.array([x if type(x) is float else math.nan for x in given], dtype=float)
+
+
 class ColumnSpans(NamedTuple):
     """What the formula cells kept as columns put in a sheet: for the ones given a finite float, their
     ``refs``, the span of each one's <v> and its new one (in sheet order); ``records``: the records of
@@ -263,10 +267,7 @@ def column_spans(scanned: SheetCells, values: dict) -> ColumnSpans:
     refs = scanned.formula_refs
     found = scanned.formulas
     given = [values.get(ref, _UNSEEN) for ref in refs]
-    if set(map(type, given)) == {float}:
-        numbers = np.array(given, dtype=float)
-    else:
-        numbers = np.array([x if type(x) is float else math.nan for x in given], dtype=float)
+    numbers = _as_floats(given)
     finite = np.isfinite(numbers)
     which = np.flatnonzero(finite)
     if len(which) == len(refs):
@@ -375,7 +376,7 @@ def _cells_to_write(book: Workbook, sheet: str, values: dict, inputs: dict) -> t
         chosen = [cell for cell in scanned.records if cell.ref in values]
         columns = column_spans(scanned, values) if scanned.formula_count else None
         if columns is not None and columns.records:
-            chosen = sorted(chosen + columns.records, key=_tag_start)
+            chosen = sorted(chosen + columns.records, key=attrgetter("tag_start"))
         # (a number cell may repeat a reference, and so may a record a formula column's)
         refs = [cell.ref for cell in chosen]
         if (len(chosen) + (len(columns.refs) if columns is not None else 0) == len(values)
@@ -383,10 +384,6 @@ def _cells_to_write(book: Workbook, sheet: str, values: dict, inputs: dict) -> t
                 and (columns is None or not scanned.formula_cell_repeated() and set(refs).isdisjoint(columns.refs))):
             return chosen, columns
     return book.cells(sheet), None
-
-
-def _tag_start(cell) -> int:
-    return cell.tag_start
 
 
 def with_cached_values(book: Workbook, sheet_values: dict[str, dict],
@@ -422,18 +419,16 @@ def changed_count(before: dict, computed: dict) -> int:
     others one by one."""
     news = list(computed.values())
     olds = list(map(before.get, computed))
-    if news and set(map(type, news)) == {float} and None not in olds and set(map(itemgetter(0), olds)) <= _NUMBER_KINDS:
-        found = _numbers_changed(olds, news)
-        if found is not None:
-            return found
+    if set(map(type, news)) == {float} and None not in olds and set(map(itemgetter(0), olds)) <= _NUMBER_KINDS:
+        numbers, rest = (olds, news), ()                    # (every pair: no list of which)
     else:
         numeric = [type(new) is float and old is not None and old[0] in _NUMBER_KINDS for old, new in zip(olds, news)]
-        if any(numeric):
-            found = _numbers_changed([old for old, n in zip(olds, numeric) if n],
-                                     [new for new, n in zip(news, numeric) if n])
-            if found is not None:
-                return found + sum(1 for old, new, n in zip(olds, news, numeric) if not n and not same_value(old, new))
-    return sum(1 for old, value in zip(olds, news) if not same_value(old, value))
+        numbers = ([old for old, n in zip(olds, numeric) if n], [new for new, n in zip(news, numeric) if n])
+        rest = [(old, new) for old, new, n in zip(olds, news, numeric) if not n]
+    found = _numbers_changed(*numbers) if numbers[0] else 0
+    if found is None:
+        rest = zip(olds, news)
+    return (found or 0) + sum(1 for old, value in rest if not same_value(old, value))
 
 
 _NUMBER_KINDS = frozenset({None, "n", ""})

@@ -504,30 +504,22 @@ class SheetCells:
             cell.prefix = b""
             cell.style = style[4:-1] if style else None
             append(cell)
-        found = self.formulas
-        numbers.extend(map(_formula_record, self.formula_refs, self.formula_styles, self.formula_texts,
-                           self.formula_values, found.starts.tolist(), found.value_starts.tolist(),
-                           self.formula_indices))
+        numbers.extend(self.formula_records())
         if not self.records and not (self.number_count and self.formula_count):
             return numbers
         merged = numbers + self.records
         merged.sort(key=_tag_start)
         return merged
 
-    def formula_records(self, which: list[int]) -> list[CellSpan]:
-        """The records of the formula cells kept as columns at the indices ``which``."""
-        refs, found, text = self.formula_refs, self.formulas, self._decoded()
-        records = []
-        for k in which:
-            formula_start, value_start = int(found.formula_starts[k]), int(found.value_starts[k])
-            ref_end = int(found.ref_starts[k] + found.ref_lengths[k])
-            index_start = int(found.index_starts[k])
-            records.append(_formula_record(refs[k], text[ref_end + 1:ref_end + 1 + int(found.style_lengths[k])],
-                                           text[formula_start:formula_start + int(found.formula_lengths[k])],
-                                           text[value_start:value_start + int(found.value_lengths[k])],
-                                           int(found.starts[k]), value_start,
-                                           text[index_start:index_start + int(found.index_lengths[k])]))
-        return records
+    def formula_records(self, which: list[int] | slice = slice(None)) -> list[CellSpan]:
+        """The records of the formula cells kept as columns (those at the indices ``which``)."""
+        found = FormulaCells(*(field[which] for field in self.formulas))
+        spans = self._spans
+        return list(map(_formula_record, spans(found.ref_starts, found.ref_lengths),
+                        spans(found.ref_starts + found.ref_lengths + 1, found.style_lengths),
+                        spans(found.formula_starts, found.formula_lengths),
+                        spans(found.value_starts, found.value_lengths), found.starts.tolist(),
+                        found.value_starts.tolist(), spans(found.index_starts, found.index_lengths)))
 
 
 def _formula_record(ref: str, style: str, formula: str, text: str, start: int, value_start: int,
@@ -681,9 +673,10 @@ def _between_columns(text: str, start: int, stop: int, tags, numbers: NumberCell
     uncovered = np.flatnonzero(~covered)
     places = at[uncovered]
     ends = next_at[uncovered]
-    closing = part.words(places, 6) == _CLOSE_ROW
-    rows = (((part.words(places, 4) == _ROW) & _AFTER_NAME[part.buf[places + 4]])
-            | ((part.words(places, 5) == _END_ROW) & _AFTER_NAME[part.buf[places + 5]]))
+    word = part.words(places, 8)                  # (the first bytes of each tag, read once)
+    closing = (word & np.uint64(0xFFFFFFFFFFFF)) == _CLOSE_ROW
+    rows = ((((word & np.uint64(0xFFFFFFFF)) == _ROW) & _AFTER_NAME[part.buf[places + 4]])
+            | (((word & np.uint64(0xFFFFFFFFFF)) == _END_ROW) & _AFTER_NAME[part.buf[places + 5]]))
     matched = rows & ~(closing & (ends == places + 6))        # (a bare </row> needs no match)
     if not _row_tags_read(part, places[matched], ends[matched]):
         return None

@@ -85,10 +85,7 @@ class SharedFormula:
     def _moved(self, rows: int, columns: int) -> str:
         if self.lowest is not None and self.lowest + rows < 1:
             return translate(self.text, rows, columns)      # (a row moved off the sheet: #REF!)
-        form = self._forms.get(columns)
-        if form is None:
-            form = self._forms[columns] = self._form(columns)
-        text, bases = form
+        text, bases = self._form_at(columns)
         return text % tuple([base + rows for base in bases]) if bases else text
 
     def texts(self, rows, cols) -> list[str]:
@@ -109,10 +106,7 @@ class SharedFormula:
             out[k] = translate(self.text, int(drs[k]), int(dcs[k]))
         for columns in np.unique(dcs[~off]).tolist():
             which = np.flatnonzero((dcs == columns) & ~off)
-            form = self._forms.get(columns)
-            if form is None:
-                form = self._forms[columns] = self._form(columns)
-            text, bases = form
+            text, bases = self._form_at(columns)
             if bases:
                 filled = ((text + "\0") * len(which)) % tuple((drs[which][:, None] + np.array(bases)).ravel().tolist())
                 found = filled.split("\0")
@@ -124,6 +118,12 @@ class SharedFormula:
             for k, moved in zip(which.tolist(), found):
                 out[k] = moved
         return out
+
+    def _form_at(self, columns: int) -> tuple[str, list[int]]:
+        form = self._forms.get(columns)
+        if form is None:
+            form = self._forms[columns] = self._form(columns)
+        return form
 
     def _form(self, columns: int) -> tuple[str, list[int]]:
         """The text with every column moved by ``columns`` and each relative row left as %d, with those
